@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make                 module (against KDIR) and userspace tools
+#   make module          the module only;  make debug: with -DDEBUG
+#   make user            aqctl and libaquarius
+#   make check           every test: host, stock-header builds, VM (KUnit,
+#                        selftests, runner self-tests); ends "N passed, N failed"
+#   make demo            the module in the VM with real traffic
+#   make vm-test T=...   one selftest script or KUnit module in the VM
+#   make style           checkpatch on our kernel sources
+#   make install         module, tools and man page;  make dkms-install
+#
+# KDIR defaults to the running kernel's build tree; `make KDIR=/path` builds
+# against any kernel tree or header package.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+all: module user
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+debug:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_AQUARIUS_DEBUG=y modules
+
+user:
+	$(MAKE) -C user
+
+deps:
+	scripts/install-deps.sh
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/install-deps.sh
+	tests/vm/run.sh --demo
+
+vm-test:
+	scripts/install-deps.sh
+	tests/vm/run.sh $(T)
+
+style:
+	scripts/checkpatch.sh
+
+install: module user
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 0755 user/aqctl/aqctl $(DESTDIR)$(PREFIX)/sbin/aqctl
+	install -D -m 0644 user/aqctl/aqctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/aqctl.8
+
+dkms-install:
+	dkms add $(CURDIR)
+	dkms build aquarius/$(VERSION)
+	dkms install aquarius/$(VERSION)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C user clean
+	rm -rf build
+
+.PHONY: all module debug user deps check demo vm-test style install dkms-install clean

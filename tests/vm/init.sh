@@ -1,0 +1,70 @@
+#!/bin/bash
+# PID 1 of the test VM. Reads the plan from the writable share "aqout",
+# runs each item with a timeout, writes results, progress and the kernel
+# log back, then powers off. See run.sh.
+vmdir=$(dirname "$(readlink -f "$0")")
+export PATH="$vmdir/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export HOME=/root LANG=C.UTF-8 TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mkdir -p /run/aqout /run/netns
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none aqout /run/aqout
+out=/run/aqout
+hostname aqvm
+ip link set lo up
+echo "$vmdir/bin/modprobe" >/proc/sys/kernel/modprobe
+# Boot-time allocations are not ours to judge.
+echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
+
+echo "booted $(uname -r)" >"$out/booted"
+
+while read -r kind path timeout; do
+	[ -n "$kind" ] || continue
+	name=$(basename "$path"); name=${name%.*}
+	echo "start $name $timeout" >>"$out/progress"
+	echo "aqvm: start $kind $name" >/dev/kmsg
+	rc=0
+	case "$kind" in
+	kunit)
+		timeout -k 10 "$timeout" insmod "$path" >"$out/$name.out" 2>&1 || rc=$?
+		for r in /sys/kernel/debug/kunit/*/results; do
+			[ -f "$r" ] && cat "$r" >>"$out/$name.ktap"
+		done
+		rmmod "$name" 2>>"$out/$name.out" || true
+		;;
+	broken)
+		timeout -k 10 "$timeout" insmod "$path" >"$out/$name.out" 2>&1 || rc=$?
+		rmmod "$name" 2>/dev/null || true
+		;;
+	selftest|demo)
+		( cd "$(dirname "$path")" && timeout -k 10 "$timeout" "$path" ) \
+			>"$out/$name.out" 2>&1 </dev/null || rc=$?
+		[ "$kind" = demo ] && cat "$out/$name.out" >/dev/console
+		;;
+	esac
+	echo "end $name $rc" >>"$out/progress"
+	echo "aqvm: end $kind $name rc=$rc" >/dev/kmsg
+done <"$out/plan"
+
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	# kmemleak reports objects older than 5 s that it saw twice unreferenced.
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >"$out/kmemleak"
+fi
+cat /proc/sys/kernel/tainted >"$out/tainted"
+dmesg >"$out/dmesg.txt"
+echo ok >"$out/done"
+sync
+echo o >/proc/sysrq-trigger
+sleep 30

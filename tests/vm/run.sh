@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Boot the debug test kernel under QEMU (TCG) with the host's root shared
+# read-only, run KUnit modules and selftests in it, and judge the run.
+#
+#   tests/vm/run.sh [options] ITEM...
+#     ITEM  tests/selftests/<name>.sh   a kselftest-style script (KTAP, exit 0/1/4)
+#           kunit:<module>              a KUnit module from tests/kunit/
+#           broken:<module>             insmod of a deliberately broken module
+#                                       from tests/vm/broken/ (runner self-tests)
+#     --demo            run the demo (tests/vm/demo.sh) instead of tests
+#     --expect-fail     the run must FAIL (runner self-tests); exit 0 if it did
+#     --timeout S       per-item timeout in seconds (default 300)
+#     --boot-timeout S  time to reach the init script (default 180)
+#
+# A run fails when an item fails, on any kernel warning, BUG, oops, KASAN,
+# UBSAN, lockdep or kmemleak report, on a kernel taint of the bad kind, and
+# on a hang (an item over its timeout, or no boot). Results, the console log
+# and the kernel log stay in build/vm/runs/<id>/. The last line of output is
+# "vm: N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+expect_fail=0 demo=0 item_timeout=300 boot_timeout=180
+items=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--expect-fail) expect_fail=1 ;;
+	--demo) demo=1 ;;
+	--timeout) item_timeout=$2; shift ;;
+	--boot-timeout) boot_timeout=$2; shift ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) items+=("$1") ;;
+	esac
+	shift
+done
+[ ${#items[@]} -gt 0 ] || [ "$demo" = 1 ] || { echo "run.sh: nothing to run" >&2; exit 2; }
+
+kdir=$("$AQ_VM_DIR/build-kernel.sh")
+build=$AQ_TOP/build/vm
+mkdir -p "$build/runs"
+
+# Build the module and the test modules against the test kernel, from a
+# copy of the sources so that builds for other kernels never mix objects.
+"$AQ_VM_DIR/build-modules.sh" "$kdir/obj" "$build/mod" --broken >&2
+
+run=$(mktemp -d "$build/runs/$(date +%Y%m%d-%H%M%S)-XXXX")
+plan=$run/plan
+: >"$plan"
+if [ "$demo" = 1 ]; then
+	echo "demo $AQ_VM_DIR/demo.sh $item_timeout" >>"$plan"
+fi
+for it in "${items[@]}"; do
+	case "$it" in
+	kunit:*) echo "kunit $build/mod/tests/kunit/${it#kunit:}.ko $item_timeout" >>"$plan" ;;
+	broken:*) echo "broken $build/mod/tests/vm/broken/${it#broken:}.ko $item_timeout" >>"$plan" ;;
+	*.sh) p=$(cd "$(dirname "$it")" && pwd)/$(basename "$it")
+	      [ -x "$p" ] || { echo "run.sh: $it is not an executable script" >&2; exit 2; }
+	      echo "selftest $p $item_timeout" >>"$plan" ;;
+	*) echo "run.sh: unknown item $it" >&2; exit 2 ;;
+	esac
+done
+echo "modroot $kdir/modroot" >"$run/env"
+echo "top $AQ_TOP" >>"$run/env"
+echo "mod $build/mod" >>"$run/env"
+
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
+cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=none"
+cmdline+=" init=$AQ_VM_DIR/init.sh panic=-1 oops=panic panic_on_warn=1"
+cmdline+=" softlockup_panic=1 hung_task_panic=1 kmemleak=on"
+cmdline+=" printk.devkmsg=on no_hash_pointers"
+
+qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+	-nographic -no-reboot -monitor none \
+	-kernel "$kdir/obj/arch/x86/boot/bzImage" -append "$cmdline" \
+	-fsdev local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root \
+	-fsdev local,id=out,path="$run",security_model=none,multidevs=remap \
+	-device virtio-9p-pci,fsdev=out,mount_tag=aqout \
+	-serial file:"$run/console.log" </dev/null >"$run/qemu.log" 2>&1 &
+qpid=$!
+
+# Watchdog: boot timeout, then each item's timeout (+60 s for the VM's
+# own per-item kill and cleanup), timed by the host from the moment the
+# item's "start" line appeared.
+verdict=""
+started=$(date +%s) seen=0 since=$started
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	now=$(date +%s)
+	lines=$(wc -l <"$run/progress" 2>/dev/null || echo 0)
+	if [ "$lines" = 0 ]; then
+		if [ $((now - started)) -gt "$boot_timeout" ]; then
+			verdict="hang: no boot within ${boot_timeout}s"
+			break
+		fi
+		continue
+	fi
+	if [ "$lines" != "$seen" ]; then
+		seen=$lines since=$now
+	fi
+	last=$(tail -n1 "$run/progress")
+	case "$last" in
+	start\ *)
+		set -- $last
+		if [ $((now - since)) -gt $(( $3 + 60 )) ]; then
+			verdict="hang: $2 over its ${3}s timeout"
+			break
+		fi ;;
+	esac
+done
+if [ -n "$verdict" ]; then
+	kill "$qpid" 2>/dev/null || true
+fi
+wait "$qpid" 2>/dev/null || true
+
+"$AQ_VM_DIR/judge.sh" "$run" "$verdict" && rc=0 || rc=$?
+if [ "$expect_fail" = 1 ]; then
+	if [ "$rc" -ne 0 ]; then
+		echo "vm: run failed as expected (${items[*]})"
+		exit 0
+	fi
+	echo "vm: run PASSED but was expected to fail (${items[*]})"
+	exit 1
+fi
+exit "$rc"
