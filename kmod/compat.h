@@ -6,6 +6,28 @@
 #ifndef AQ_COMPAT_H
 #define AQ_COMPAT_H
 
+#include <linux/mm.h>
+#include <linux/timer.h>
 #include <linux/version.h>
+
+/*
+ * vm_flags became read-only with helpers in 6.3; before, the field is
+ * written directly.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define aq_vm_flags_clear(vma, flags) vm_flags_clear(vma, flags)
+#else
+#define aq_vm_flags_clear(vma, flags) ((vma)->vm_flags &= ~(flags))
+#endif
+
+/*
+ * timer_shutdown_sync() (6.2) also prevents re-arming; 6.1 only has
+ * del_timer_sync(), enough where the owner stops re-arming first.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define aq_timer_shutdown_sync(t) timer_shutdown_sync(t)
+#else
+#define aq_timer_shutdown_sync(t) del_timer_sync(t)
+#endif
 
 #endif /* AQ_COMPAT_H */

@@ -105,6 +105,35 @@ setup_topology() {
 	ip -n "$server" -6 route add default via fd00:2::1
 }
 
+# The observing topology: the VM's initial namespace is the router (the
+# module's insmod parameters configure that namespace), with client and
+# server namespaces. Same addresses as setup_topology.
+setup_topology_root() {
+	setup_ns client server || return 1
+	local ci=aqc-$(mktemp -u XXXX) si=aqs-$(mktemp -u XXXX)
+	ip link add "$ci" type veth peer name veth0 netns "$client" || return 1
+	ip link add "$si" type veth peer name veth0 netns "$server" || return 1
+	ROUTER_CIF=$ci ROUTER_SIF=$si CLIENT_IF=veth0 SERVER_IF=veth0
+	ip addr add 10.0.1.1/24 dev "$ci"
+	ip addr add fd00:1::1/64 dev "$ci" nodad
+	ip addr add 10.0.2.1/24 dev "$si"
+	ip addr add fd00:2::1/64 dev "$si" nodad
+	ip link set "$ci" up
+	ip link set "$si" up
+	ip -n "$client" addr add 10.0.1.2/24 dev veth0
+	ip -n "$client" addr add fd00:1::2/64 dev veth0 nodad
+	ip -n "$server" addr add 10.0.2.2/24 dev veth0
+	ip -n "$server" addr add fd00:2::2/64 dev veth0 nodad
+	ip -n "$client" link set veth0 up
+	ip -n "$server" link set veth0 up
+	sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	ip -n "$client" route add default via 10.0.1.1
+	ip -n "$client" -6 route add default via fd00:1::1
+	ip -n "$server" route add default via 10.0.2.1
+	ip -n "$server" -6 route add default via fd00:2::1
+	# The router-side ends go away with their peers' namespaces.
+}
+
 # require_root / require_cmd: skip the whole test when unmet.
 require_cmd() {
 	local c

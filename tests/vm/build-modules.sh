@@ -7,7 +7,7 @@
 # sparse) come from $AQ_KMAKE_ARGS.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-kdir=$1 out=$2 broken=${3:-}
+kdir=$1 out=$(realpath -m "$2") broken=${3:-}
 
 mkdir -p "$out"
 # Copy only what Kbuild needs; rsync keeps timestamps so rebuilds are quick.

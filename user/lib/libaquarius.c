@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+/*
+ * libaquarius: discovery, mapping, snapshots and reductions of aquarius
+ * regions. The layout and protocols are those of <linux/aquarius.h>.
+ */
+#include "libaquarius.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Errors ------------------------------------------------------------ */
+
+static __thread char aq_errbuf[256];
+
+const char *aq_errmsg(void)
+{
+	return aq_errbuf;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int aq_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(aq_errbuf, sizeof(aq_errbuf), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -err;
+}
+
+/* ---- Helpers ----------------------------------------------------------- */
+
+const char *aq_proto_name(int proto)
+{
+	static __thread char buf[16];
+
+	if (proto == IPPROTO_TCP)
+		return "tcp";
+	if (proto == IPPROTO_UDP)
+		return "udp";
+	snprintf(buf, sizeof(buf), "proto-%d", proto);
+	return buf;
+}
+
+const char *aq_addr_str(int family, const uint8_t addr[16], char *buf,
+			size_t len)
+{
+	if ((family != AF_INET && family != AF_INET6) ||
+	    !inet_ntop(family, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *aq_field_str(const char *field, size_t field_len, char *buf,
+			 size_t len)
+{
+	size_t n = strnlen(field, field_len);
+
+	if (!len)
+		return buf;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, field, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* ---- Discovery --------------------------------------------------------- */
+
+struct parse_state {
+	struct aq_vip_list *list;
+	size_t cap;
+	unsigned int lineno;
+};
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || *end) ? -1 : 0;
+}
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	uint64_t v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int parse_addr(const char *s, int *family, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_proto(const char *s, int *proto)
+{
+	if (!strcmp(s, "tcp") || !strcmp(s, "TCP") || !strcmp(s, "6"))
+		*proto = IPPROTO_TCP;
+	else if (!strcmp(s, "udp") || !strcmp(s, "UDP") || !strcmp(s, "17"))
+		*proto = IPPROTO_UDP;
+	else
+		return -1;
+	return 0;
+}
+
+#define MAX_TOKENS 10
+
+static int parse_vip(struct parse_state *ps, char **tok, int ntok)
+{
+	struct aq_vip_list *list = ps->list;
+	struct aq_vip_info *vip;
+	unsigned int ln = ps->lineno;
+	size_t i;
+
+	if (ntok != 9 || strcmp(tok[5], "offset") || strcmp(tok[7], "size"))
+		return aq_err(EINVAL, "line %u: expected 'vip <name> <proto> <addr> <port> offset <off> size <size>'",
+			      ln);
+	if (strlen(tok[1]) >= AQ_NAME_LEN)
+		return aq_err(EINVAL, "line %u: vip name '%s' longer than %d bytes",
+			      ln, tok[1], AQ_NAME_LEN - 1);
+	for (i = 0; i < list->nr; i++)
+		if (!strcmp(list->vips[i].name, tok[1]))
+			return aq_err(EINVAL, "line %u: duplicate vip '%s'", ln, tok[1]);
+	if (list->nr == ps->cap) {
+		size_t cap = ps->cap ? 2 * ps->cap : 4;
+		struct aq_vip_info *v = realloc(list->vips, cap * sizeof(*v));
+
+		if (!v)
+			return aq_err(ENOMEM, "out of memory");
+		list->vips = v;
+		ps->cap = cap;
+	}
+	vip = &list->vips[list->nr];
+	memset(vip, 0, sizeof(*vip));
+	strcpy(vip->name, tok[1]);
+	if (parse_proto(tok[2], &vip->proto))
+		return aq_err(EINVAL, "line %u: bad protocol '%s' (tcp or udp)", ln, tok[2]);
+	if (parse_addr(tok[3], &vip->family, vip->addr))
+		return aq_err(EINVAL, "line %u: bad address '%s'", ln, tok[3]);
+	if (parse_port(tok[4], &vip->port))
+		return aq_err(EINVAL, "line %u: bad port '%s'", ln, tok[4]);
+	if (parse_u64(tok[6], &vip->offset))
+		return aq_err(EINVAL, "line %u: bad offset '%s'", ln, tok[6]);
+	if (parse_u64(tok[8], &vip->size) || !vip->size)
+		return aq_err(EINVAL, "line %u: bad size '%s'", ln, tok[8]);
+	list->nr++;
+	return 0;
+}
+
+static int parse_backend(struct parse_state *ps, char **tok, int ntok)
+{
+	struct aq_vip_list *list = ps->list;
+	unsigned int ln = ps->lineno, i;
+	struct aq_backend_info be = { 0 };
+	struct aq_vip_info *vip;
+	uint64_t col;
+
+	if (!list->nr)
+		return aq_err(EINVAL, "line %u: backend before any vip line", ln);
+	vip = &list->vips[list->nr - 1];
+	if (ntok != 5)
+		return aq_err(EINVAL, "line %u: expected 'backend <column> <addr> <port> active|inactive'",
+			      ln);
+	if (parse_u64(tok[1], &col) || col >= AQ_MAX_BACKENDS)
+		return aq_err(EINVAL, "line %u: bad backend column '%s' (0..%d)",
+			      ln, tok[1], AQ_MAX_BACKENDS - 1);
+	be.column = (unsigned int)col;
+	for (i = 0; i < vip->nr_backends; i++)
+		if (vip->backends[i].column == be.column)
+			return aq_err(EINVAL, "line %u: duplicate backend column %u",
+				      ln, be.column);
+	if (parse_addr(tok[2], &be.family, be.addr))
+		return aq_err(EINVAL, "line %u: bad address '%s'", ln, tok[2]);
+	if (parse_port(tok[3], &be.port))
+		return aq_err(EINVAL, "line %u: bad port '%s'", ln, tok[3]);
+	if (!strcmp(tok[4], "active"))
+		be.active = true;
+	else if (strcmp(tok[4], "inactive"))
+		return aq_err(EINVAL, "line %u: expected active or inactive, not '%s'",
+			      ln, tok[4]);
+	vip->backends[vip->nr_backends++] = be;
+	return 0;
+}
+
+/* line is modified (tokenised). */
+static int parse_line(struct parse_state *ps, char *line)
+{
+	char *tok[MAX_TOKENS], *save = NULL, *t;
+	int ntok = 0;
+
+	for (t = strtok_r(line, " \t\r\n", &save); t;
+	     t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (ntok == MAX_TOKENS)
+			return aq_err(EINVAL, "line %u: too many fields", ps->lineno);
+		tok[ntok++] = t;
+	}
+	if (!ntok)
+		return 0;
+	if (!strcmp(tok[0], "vip"))
+		return parse_vip(ps, tok, ntok);
+	if (!strcmp(tok[0], "backend"))
+		return parse_backend(ps, tok, ntok);
+	return aq_err(EINVAL, "line %u: unknown keyword '%s'", ps->lineno, tok[0]);
+}
+
+void aq_vip_list_free(struct aq_vip_list *list)
+{
+	if (!list)
+		return;
+	free(list->vips);
+	list->vips = NULL;
+	list->nr = 0;
+}
+
+int aq_discovery_parse_file(FILE *f, struct aq_vip_list *list)
+{
+	struct parse_state ps = { .list = list };
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	list->nr = 0;
+	list->vips = NULL;
+	errno = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		ps.lineno++;
+		ret = parse_line(&ps, line);
+		if (ret)
+			break;
+	}
+	if (!ret && ferror(f))
+		ret = aq_err(errno ? errno : EIO, "read error: %s",
+			     strerror(errno ? errno : EIO));
+	free(line);
+	if (ret)
+		aq_vip_list_free(list);
+	return ret;
+}
+
+int aq_discovery_parse_string(const char *text, struct aq_vip_list *list)
+{
+	struct parse_state ps = { .list = list };
+	const char *p = text;
+	int ret = 0;
+
+	list->nr = 0;
+	list->vips = NULL;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len);
+
+		if (!line) {
+			ret = aq_err(ENOMEM, "out of memory");
+			break;
+		}
+		ps.lineno++;
+		ret = parse_line(&ps, line);
+		free(line);
+		if (ret)
+			break;
+		p += len + (nl ? 1 : 0);
+	}
+	if (ret)
+		aq_vip_list_free(list);
+	return ret;
+}
+
+int aq_discovery_load(const char *path, struct aq_vip_list *list)
+{
+	FILE *f;
+	int ret;
+
+	if (!path)
+		path = AQ_PROC_PATH;
+	f = fopen(path, "re");
+	if (!f) {
+		int e = errno;
+
+		list->nr = 0;
+		list->vips = NULL;
+		if (e == ENOENT)
+			return aq_err(e, "%s: %s (is the aquarius module loaded?)",
+				      path, strerror(e));
+		return aq_err(e, "%s: %s", path, strerror(e));
+	}
+	ret = aq_discovery_parse_file(f, list);
+	fclose(f);
+	if (ret) {
+		char msg[sizeof(aq_errbuf)];
+
+		snprintf(msg, sizeof(msg), "%s", aq_errbuf);
+		aq_err(-ret, "%s: %s", path, msg);
+	}
+	return ret;
+}
+
+const struct aq_vip_info *aq_vip_list_find(const struct aq_vip_list *list,
+					   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < list->nr; i++)
+		if (!strcmp(list->vips[i].name, name))
+			return &list->vips[i];
+	return NULL;
+}
+
+/* ---- Regions ----------------------------------------------------------- */
+
+struct aq_region {
+	const uint8_t *base;
+	size_t map_len;			/* != 0: munmap on close */
+	const struct aq_region_header *hdr;
+	/* Geometry copied from the header once validated. */
+	uint32_t nr_backends, nr_slots, nr_features, nr_frames;
+	uint64_t frame_size;
+	const uint8_t *frames;
+	const __u64 *offered;
+	const __u64 *slots;
+	uint64_t epoch_ns;
+};
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+struct area {
+	const char *what;
+	uint64_t start, len;
+};
+
+static int check_area(const struct area *a, uint64_t header_size,
+		      uint64_t region_size)
+{
+	if (a->start % 8)
+		return aq_err(EINVAL, "bad region: %s offset %llu not 8-byte aligned",
+			      a->what, (unsigned long long)a->start);
+	if (a->start < header_size)
+		return aq_err(EINVAL, "bad region: %s offset %llu inside the header (%llu bytes)",
+			      a->what, (unsigned long long)a->start,
+			      (unsigned long long)header_size);
+	if (a->start > region_size || a->len > region_size - a->start)
+		return aq_err(EINVAL, "bad region: %s [%llu, +%llu) beyond region_size %llu",
+			      a->what, (unsigned long long)a->start,
+			      (unsigned long long)a->len,
+			      (unsigned long long)region_size);
+	return 0;
+}
+
+static bool areas_overlap(const struct area *a, const struct area *b)
+{
+	return a->start < b->start + b->len && b->start < a->start + a->len;
+}
+
+struct aq_region *aq_region_attach(const void *base, size_t size)
+{
+	struct aq_region_header h;
+	struct aq_region *r;
+	struct area areas[3];
+	uint64_t nb, nf, ns;
+	int i, j;
+
+	if (!base || (uintptr_t)base % 8) {
+		aq_err(EINVAL, "bad region: base address not 8-byte aligned");
+		return NULL;
+	}
+	if (size < sizeof(h)) {
+		aq_err(EINVAL, "bad region: %zu bytes, smaller than the header (%zu)",
+		       size, sizeof(h));
+		return NULL;
+	}
+	/* Validate a private copy, so later header changes cannot matter. */
+	memcpy(&h, base, sizeof(h));
+	if (h.magic != AQ_REGION_MAGIC) {
+		aq_err(EINVAL, "bad region: magic 0x%08x, expected 0x%08x",
+		       h.magic, AQ_REGION_MAGIC);
+		return NULL;
+	}
+	if (h.version != AQ_LAYOUT_VERSION) {
+		aq_err(EPROTO, "region layout version %u, this library reads %u",
+		       h.version, AQ_LAYOUT_VERSION);
+		return NULL;
+	}
+	if (h.header_size != sizeof(h)) {
+		aq_err(EINVAL, "bad region: header_size %u, expected %zu",
+		       h.header_size, sizeof(h));
+		return NULL;
+	}
+	if (h.region_size < h.header_size || h.region_size > size) {
+		aq_err(EINVAL, "bad region: region_size %u outside [%u, %zu] (mapped size)",
+		       h.region_size, h.header_size, size);
+		return NULL;
+	}
+	if (h.nr_backends < 1 || h.nr_backends > AQ_MAX_BACKENDS) {
+		aq_err(EINVAL, "bad region: nr_backends %u not in 1..%d",
+		       h.nr_backends, AQ_MAX_BACKENDS);
+		return NULL;
+	}
+	if (!is_pow2(h.nr_slots) || h.nr_slots > AQ_MAX_SLOTS) {
+		aq_err(EINVAL, "bad region: nr_slots %u not a power of two <= %d",
+		       h.nr_slots, AQ_MAX_SLOTS);
+		return NULL;
+	}
+	if (h.nr_counters != AQ_NR_COUNTERS ||
+	    h.nr_vip_counters != AQ_NR_VIP_COUNTERS ||
+	    h.nr_features != AQ_NR_FEATURES) {
+		aq_err(EINVAL, "bad region: nr_counters/nr_vip_counters/nr_features %u/%u/%u, expected %d/%d/%d",
+		       h.nr_counters, h.nr_vip_counters, h.nr_features,
+		       AQ_NR_COUNTERS, AQ_NR_VIP_COUNTERS, AQ_NR_FEATURES);
+		return NULL;
+	}
+	if (h.nr_frames < 1) {
+		aq_err(EINVAL, "bad region: nr_frames is 0");
+		return NULL;
+	}
+	if (h.frame_size < sizeof(struct aq_frame) || h.frame_size % 8) {
+		aq_err(EINVAL, "bad region: frame_size %u (need a multiple of 8 >= %zu)",
+		       h.frame_size, sizeof(struct aq_frame));
+		return NULL;
+	}
+	if (!memchr(h.name, '\0', sizeof(h.name))) {
+		aq_err(EINVAL, "bad region: VIP name not NUL-terminated");
+		return NULL;
+	}
+
+	nb = h.nr_backends;
+	nf = h.nr_features;
+	ns = h.nr_slots;
+	areas[0] = (struct area){ "frames", h.frames_offset,
+				  (uint64_t)h.nr_frames * h.frame_size };
+	areas[1] = (struct area){ "offered", h.offered_offset, nb * nf * 8 };
+	areas[2] = (struct area){ "slots", h.slots_offset, nb * nf * ns * 8 };
+	for (i = 0; i < 3; i++)
+		if (check_area(&areas[i], h.header_size, h.region_size))
+			return NULL;
+	for (i = 0; i < 3; i++)
+		for (j = i + 1; j < 3; j++)
+			if (areas_overlap(&areas[i], &areas[j])) {
+				aq_err(EINVAL, "bad region: %s and %s areas overlap",
+				       areas[i].what, areas[j].what);
+				return NULL;
+			}
+
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		aq_err(ENOMEM, "out of memory");
+		return NULL;
+	}
+	r->base = base;
+	r->hdr = base;
+	r->nr_backends = h.nr_backends;
+	r->nr_slots = h.nr_slots;
+	r->nr_features = h.nr_features;
+	r->nr_frames = h.nr_frames;
+	r->frame_size = h.frame_size;
+	r->frames = r->base + h.frames_offset;
+	r->offered = (const __u64 *)(r->base + h.offered_offset);
+	r->slots = (const __u64 *)(r->base + h.slots_offset);
+	r->epoch_ns = h.epoch_ns;
+	return r;
+}
+
+struct aq_region *aq_region_map(const struct aq_vip_info *vip,
+				const char *dev_path)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct aq_region *r;
+	void *p;
+	int fd, e;
+
+	if (!dev_path)
+		dev_path = AQ_DEVICE_PATH;
+	if (page > 0 && vip->offset % (uint64_t)page) {
+		aq_err(EINVAL, "vip %s: offset %llu not page-aligned", vip->name,
+		       (unsigned long long)vip->offset);
+		return NULL;
+	}
+	if (vip->size > SIZE_MAX || vip->offset > (uint64_t)INT64_MAX ||
+	    (sizeof(off_t) < 8 && vip->offset > 0x7fffffffULL)) {
+		aq_err(EOVERFLOW, "vip %s: offset/size too large", vip->name);
+		return NULL;
+	}
+	fd = open(dev_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		aq_err(e, "%s: %s", dev_path, strerror(e));
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)vip->size, PROT_READ, MAP_SHARED, fd,
+		 (off_t)vip->offset);
+	e = errno;
+	close(fd);
+	if (p == MAP_FAILED) {
+		aq_err(e, "vip %s: mmap %s at offset %llu, %llu bytes: %s",
+		       vip->name, dev_path, (unsigned long long)vip->offset,
+		       (unsigned long long)vip->size, strerror(e));
+		return NULL;
+	}
+	r = aq_region_attach(p, (size_t)vip->size);
+	if (!r) {
+		e = errno;
+		munmap(p, (size_t)vip->size);
+		errno = e;
+		return NULL;
+	}
+	r->map_len = (size_t)vip->size;
+	if (strncmp(r->hdr->name, vip->name, AQ_NAME_LEN)) {
+		char name[AQ_NAME_LEN];
+
+		aq_field_str(r->hdr->name, AQ_NAME_LEN, name, sizeof(name));
+		aq_region_close(r);
+		aq_err(ESTALE, "vip %s: region at offset %llu belongs to '%s' (listing out of date?)",
+		       vip->name, (unsigned long long)vip->offset, name);
+		return NULL;
+	}
+	return r;
+}
+
+struct aq_region *aq_region_open(const char *name, const char *proc_path,
+				 const char *dev_path)
+{
+	struct aq_vip_list list;
+	const struct aq_vip_info *vip;
+	struct aq_region *r;
+	int e;
+
+	if (aq_discovery_load(proc_path, &list))
+		return NULL;
+	vip = aq_vip_list_find(&list, name);
+	if (!vip) {
+		aq_vip_list_free(&list);
+		aq_err(ENOENT, "no vip named '%s'", name);
+		return NULL;
+	}
+	r = aq_region_map(vip, dev_path);
+	e = errno;
+	aq_vip_list_free(&list);
+	errno = e;
+	return r;
+}
+
+void aq_region_close(struct aq_region *r)
+{
+	if (!r)
+		return;
+	if (r->map_len)
+		munmap((void *)r->base, r->map_len);
+	free(r);
+}
+
+const struct aq_region_header *aq_region_header(const struct aq_region *r)
+{
+	return r->hdr;
+}
+
+uint64_t aq_now_ms(const struct aq_region *r)
+{
+	struct timespec ts;
+	uint64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return ns > r->epoch_ns ? (ns - r->epoch_ns) / 1000000ULL : 0;
+}
+
+/* ---- Snapshots --------------------------------------------------------- */
+
+#define FRAME_WORDS (sizeof(struct aq_frame) / sizeof(__u64))
+
+int aq_snapshot_tries(const struct aq_region *r, struct aq_frame *out,
+		      unsigned int max_tries, unsigned int *tries)
+{
+	unsigned int t;
+
+	if (!max_tries)
+		max_tries = AQ_SNAPSHOT_TRIES;
+	for (t = 1; t <= max_tries; t++) {
+		const __u64 *f;
+		__u64 n, s1, s2;
+		size_t i;
+
+		if (t > 4)
+			sched_yield();
+		n = __atomic_load_n(&r->hdr->latest_seq, __ATOMIC_ACQUIRE);
+		if (!n) {
+			if (tries)
+				*tries = t;
+			return aq_err(ENODATA, "no snapshot yet");
+		}
+		f = (const __u64 *)(r->frames + (n % r->nr_frames) * r->frame_size);
+		s1 = __atomic_load_n(&f[0], __ATOMIC_ACQUIRE);
+		if (s1 != n)
+			continue;
+		for (i = 0; i < FRAME_WORDS; i++) {
+			__u64 w = __atomic_load_n(&f[i], __ATOMIC_RELAXED);
+
+			memcpy((char *)out + i * sizeof(w), &w, sizeof(w));
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);	/* smp_rmb() */
+		s2 = __atomic_load_n(&f[0], __ATOMIC_RELAXED);
+		if (s2 != n)
+			continue;
+		out->seq = n;
+		if (r->nr_backends < 64)
+			out->active &= (1ULL << r->nr_backends) - 1;
+		if (tries)
+			*tries = t;
+		return 0;
+	}
+	if (tries)
+		*tries = max_tries;
+	return aq_err(EAGAIN, "no consistent snapshot after %u attempts (writer too fast?)",
+		      max_tries);
+}
+
+/* ---- Reductions -------------------------------------------------------- */
+
+/*
+ * Sort key of a non-empty slot: value (biased so that signed order is
+ * unsigned order) in the high half, time in the low half.
+ */
+static uint64_t slot_key(uint64_t slot, bool is_signed)
+{
+	uint64_t v = AQ_SLOT_VALUE(slot);
+
+	if (is_signed)
+		v ^= 0x80000000u;
+	return (v << 32) | AQ_SLOT_TIME_MS(slot);
+}
+
+static double key_value(uint64_t key, bool is_signed)
+{
+	uint32_t v = (uint32_t)(key >> 32);
+
+	if (is_signed)
+		return (double)(int32_t)(v ^ 0x80000000u);
+	return (double)v;
+}
+
+static double key_weight(uint64_t key, uint64_t now_ms)
+{
+	uint32_t age = (uint32_t)now_ms - (uint32_t)key;
+
+	if (age > UINT32_MAX - AQ_FUTURE_MS)	/* from the (near) future */
+		age = 0;
+	return pow(0.9, age / 1000.0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* keys[0..n) are sort keys of non-empty slots; sorts them in place. */
+static void reduce_keys(uint64_t *keys, unsigned int n, bool is_signed,
+			uint64_t now_ms, struct aq_reduction *out)
+{
+	double sum = 0, sq = 0, wsum = 0, wvsum = 0, cum, mean;
+	unsigned int i;
+
+	out->samples = n;
+	out->mean = out->std = out->p90 = NAN;
+	out->wmean = out->wp90 = NAN;
+	out->wsum = 0;
+	if (!n)
+		return;
+	qsort(keys, n, sizeof(*keys), cmp_u64);
+	for (i = 0; i < n; i++) {
+		double v = key_value(keys[i], is_signed);
+		double w = key_weight(keys[i], now_ms);
+
+		sum += v;
+		wsum += w;
+		wvsum += w * v;
+	}
+	mean = sum / n;
+	for (i = 0; i < n; i++) {
+		double d = key_value(keys[i], is_signed) - mean;
+
+		sq += d * d;
+	}
+	out->mean = mean;
+	out->std = sqrt(sq / n);
+	/* nearest rank: k = ceil(0.9 n), 1-based */
+	out->p90 = key_value(keys[(9 * (uint64_t)n + 9) / 10 - 1], is_signed);
+	out->wsum = wsum;
+	if (!(wsum > 0))
+		return;
+	out->wmean = wvsum / wsum;
+	/* cum >= 0.9 wsum, written so that integer weights compare exactly */
+	cum = 0;
+	for (i = 0; i < n; i++) {
+		cum += key_weight(keys[i], now_ms);
+		if (cum * 10.0 >= wsum * 9.0 * (1.0 - 1e-12))
+			break;
+	}
+	if (i == n)
+		i = n - 1;
+	out->wp90 = key_value(keys[i], is_signed);
+}
+
+int aq_reduce_slots(const uint64_t *slots, unsigned int n, bool is_signed,
+		    uint64_t now_ms, struct aq_reduction *out)
+{
+	uint64_t keys[AQ_MAX_SLOTS];
+	unsigned int i, m = 0;
+
+	if (n > AQ_MAX_SLOTS)
+		return aq_err(EINVAL, "%u slots, at most %d", n, AQ_MAX_SLOTS);
+	for (i = 0; i < n; i++)
+		if (slots[i])
+			keys[m++] = slot_key(slots[i], is_signed);
+	out->offered = 0;
+	reduce_keys(keys, m, is_signed, now_ms, out);
+	return 0;
+}
+
+int aq_reduce(const struct aq_region *r, unsigned int backend,
+	      unsigned int feature, uint64_t now_ms, struct aq_reduction *out)
+{
+	uint64_t keys[AQ_MAX_SLOTS];
+	const __u64 *s;
+	unsigned int i, m = 0;
+	bool is_signed;
+
+	if (backend >= r->nr_backends)
+		return aq_err(EINVAL, "backend %u out of range (0..%u)",
+			      backend, r->nr_backends - 1);
+	if (feature >= r->nr_features)
+		return aq_err(EINVAL, "feature %u out of range (0..%u)",
+			      feature, r->nr_features - 1);
+	is_signed = r->hdr->features[feature].flags & AQ_FIELD_SIGNED;
+	s = r->slots + ((size_t)backend * r->nr_features + feature) * r->nr_slots;
+	for (i = 0; i < r->nr_slots; i++) {
+		__u64 v = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+
+		if (v)
+			keys[m++] = slot_key(v, is_signed);
+	}
+	out->offered = __atomic_load_n(&r->offered[(size_t)backend * r->nr_features + feature],
+				       __ATOMIC_RELAXED);
+	reduce_keys(keys, m, is_signed, now_ms, out);
+	return 0;
+}
