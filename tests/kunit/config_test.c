@@ -42,7 +42,7 @@ static void config_ipv4_service(struct kunit *test)
 static void config_ipv6_service(struct kunit *test)
 {
 	struct aq_vip_config *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
-	static const u8 v6[16] = { 0xfd, 0, 0, 2, [15] = 2 };
+	static const u8 v6[16] = { 0xfd, [7] = 2, [15] = 2 };
 
 	KUNIT_ASSERT_NOT_NULL(test, cfg);
 	parse(test, "dns/udp/[fd00::1]:53/[fd00:0:0:2::2]:5353", cfg, 0, NULL);

@@ -19,7 +19,7 @@ transfer() { # 4|6 ADDR PORT
 	ip netns exec "$server" socat -u FILE:/tmp/forward.data \
 		"TCP$1-LISTEN:$3,reuseaddr" 2>/dev/null &
 	local spid=$! got
-	sleep 0.5
+	wait_listen "$server" "$3" || return 1
 	got=$(ip netns exec "$client" timeout 30 socat -u "TCP$1:$2:$3" STDOUT | sha256sum)
 	kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null

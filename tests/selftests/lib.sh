@@ -134,6 +134,18 @@ setup_topology_root() {
 	# The router-side ends go away with their peers' namespaces.
 }
 
+# wait_listen NS PORT [tcp|udp]: wait (10 s at most) for a listener.
+wait_listen() {
+	local opt=-Hltn i
+	[ "${3:-tcp}" = udp ] && opt=-Hlun
+	for i in $(seq 100); do
+		[ -n "$(ip netns exec "$1" ss $opt "sport = :$2")" ] && return 0
+		sleep 0.1
+	done
+	echo "# nothing listens on port $2 in $1"
+	return 1
+}
+
 # require_root / require_cmd: skip the whole test when unmet.
 require_cmd() {
 	local c

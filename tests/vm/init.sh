@@ -2,9 +2,13 @@
 # PID 1 of the test VM. Reads the plan from the writable share "aqout",
 # runs each item with a timeout, writes results, progress and the kernel
 # log back, then powers off. See run.sh.
+# The whole script is one block, read before it runs: the 9p root it is
+# read from goes away during the power-off at the end.
+{
 vmdir=$(dirname "$(readlink -f "$0")")
 export PATH="$vmdir/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export HOME=/root LANG=C.UTF-8 TERM=dumb
+
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -18,6 +22,8 @@ mount -t tmpfs tmpfs /run
 mkdir -p /run/aqout /run/netns
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none aqout /run/aqout
 out=/run/aqout
+# Where this run's modules were built (tests/selftests/lib.sh uses it).
+export AQ_MOD_DIR=$(sed -n 's/^mod //p' "$out/env")
 hostname aqvm
 ip link set lo up
 echo "$vmdir/bin/modprobe" >/proc/sys/kernel/modprobe
@@ -66,5 +72,10 @@ cat /proc/sys/kernel/tainted >"$out/tainted"
 dmesg >"$out/dmesg.txt"
 echo ok >"$out/done"
 sync
+# Hold here until the power-off completes, without touching the 9p root
+# (read from a FIFO is a bash builtin on an open descriptor).
+mkfifo /run/hold
+exec 3<>/run/hold
 echo o >/proc/sysrq-trigger
-sleep 30
+while :; do read -r -t 60 -u 3 _; done
+}

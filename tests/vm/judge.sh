@@ -10,7 +10,7 @@ problems=()
 # Kernel log lines that make a run fail, whatever the tests said.
 splat='WARNING:|BUG:|Oops|kernel BUG at|Kernel panic|KASAN:|UBSAN:|'
 splat+='possible (circular|recursive) locking|inconsistent lock state|'
-splat+='lockdep|INFO: task .* blocked|rcu: INFO|self-detected stall|'
+splat+='suspicious RCU usage|INFO: task .* blocked|rcu: INFO|self-detected stall|'
 splat+='unreferenced object|general protection fault|Call Trace:'
 
 count_ktap() { # file, indentation of the result lines to count

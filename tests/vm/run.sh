@@ -37,7 +37,8 @@ done
 [ ${#items[@]} -gt 0 ] || [ "$demo" = 1 ] || { echo "run.sh: nothing to run" >&2; exit 2; }
 
 kdir=$("$AQ_VM_DIR/build-kernel.sh")
-build=$AQ_TOP/build/vm
+# AQ_VM_BUILD lets two runs proceed side by side.
+build=${AQ_VM_BUILD:-$AQ_TOP/build/vm}
 mkdir -p "$build/runs"
 
 # Build the module and the test modules against the test kernel, from a
@@ -89,7 +90,8 @@ started=$(date +%s) seen=0 since=$started
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	now=$(date +%s)
-	lines=$(wc -l <"$run/progress" 2>/dev/null || echo 0)
+	lines=0
+	[ -f "$run/progress" ] && lines=$(wc -l <"$run/progress")
 	if [ "$lines" = 0 ]; then
 		if [ $((now - started)) -gt "$boot_timeout" ]; then
 			verdict="hang: no boot within ${boot_timeout}s"

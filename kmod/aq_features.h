@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Aquarius: per-VIP statistics (counters, reservoirs, snapshots) and the
+ * per-packet TCP/UDP state machine that feeds them. The exact update rules
+ * are documented at the top of features.c.
+ */
+/*
+ * (Not named features.h: the host tests put kmod/ on the include path, where
+ * that name would shadow glibc's <features.h>.)
+ */
+#ifndef AQ_FEATURES_H
+#define AQ_FEATURES_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+#include <linux/aquarius.h>
+
+#include "packet.h"
+#include "flowtable.h"
+
+#define AQ_STATS_MAX_SLOTS	16384	/* per (backend, feature) */
+
+/**
+ * struct aq_pcpu_stats - one CPU's share of a VIP's counters
+ * @counters: per backend, enum aq_counter (n_flow_on wraps as s64).
+ * @vip_counters: enum aq_vip_counter.
+ */
+struct aq_pcpu_stats {
+	u64 counters[AQ_MAX_BACKENDS][AQ_NR_COUNTERS];
+	u64 vip_counters[AQ_NR_VIP_COUNTERS];
+};
+
+/**
+ * struct aq_stats - the statistics of one VIP
+ * @hdr: the region header (start of the region).
+ * @frames: first frame; frame i at frames + i * frame_size.
+ * @offered: [AQ_MAX_BACKENDS][AQ_NR_FEATURES] offered counters.
+ * @slots: [AQ_MAX_BACKENDS][AQ_NR_FEATURES][nr_slots] reservoir slots.
+ * @region_size: bytes of the region.
+ * @frame_size: bytes between frames.
+ * @nr_slots: reservoir slots, a power of two.
+ * @epoch_ns: time of slot time 0.
+ * @pcpu: per-CPU counters, folded by aq_stats_snapshot().
+ * @last_pkt_ns: per backend, time of the last packet (iat_p); 0 = none.
+ * @last_flow_ns: per backend, time of the last new flow (iat_f); 0 = none.
+ * @snap_lock: serialises snapshots: protects @seq and the frames.
+ * @seq: number of the last snapshot written.
+ */
+struct aq_stats {
+	struct aq_region_header *hdr;
+	u8 *frames;
+	atomic64_t *offered;
+	u64 *slots;
+	u32 region_size;
+	u32 frame_size;
+	u32 nr_slots;
+	u64 epoch_ns;
+	struct aq_pcpu_stats __percpu *pcpu;
+	atomic64_t last_pkt_ns[AQ_MAX_BACKENDS];
+	atomic64_t last_flow_ns[AQ_MAX_BACKENDS];
+	spinlock_t snap_lock;
+	u64 seq;
+};
+
+/**
+ * aq_stats_region_size() - bytes of the region for @nr_slots slots
+ * @nr_slots: a power of two in [1, AQ_STATS_MAX_SLOTS].
+ *
+ * Return: a multiple of PAGE_SIZE, or 0 if @nr_slots is invalid.
+ */
+size_t aq_stats_region_size(unsigned int nr_slots);
+
+/**
+ * aq_stats_init() - set up the statistics of a VIP over its region
+ * @s: the object to fill.
+ * @region: the region memory, at least aq_stats_region_size() bytes,
+ *	cache-line aligned; zeroed here.
+ * @size: bytes at @region.
+ * @nr_slots: reservoir slots per (backend, feature).
+ * @proto: IPPROTO_TCP or IPPROTO_UDP (stored in the header).
+ * @epoch_ns: CLOCK_MONOTONIC time of sample time 0 (stored).
+ * @interval_ns: snapshot interval (stored, informative).
+ *
+ * Fills the header's magic, version, sizes, offsets, field tables, epoch.
+ * The caller fills name, vip_* and backends[] (and may update backends[]
+ * later). Return: 0 or -EINVAL / -ENOMEM.
+ */
+int aq_stats_init(struct aq_stats *s, void *region, size_t size,
+		  unsigned int nr_slots, u8 proto, u64 epoch_ns,
+		  u64 interval_ns);
+
+/* Free what aq_stats_init() allocated (not the region). Flush first. */
+void aq_stats_destroy(struct aq_stats *s);
+
+/**
+ * aq_observe() - account one packet sent by a client to a backend
+ * @s: the VIP's statistics.
+ * @backend: backend column, < AQ_MAX_BACKENDS (else ignored).
+ * @ft: the flow table (NULL: stateless counters only).
+ * @pkt: the parsed packet (TCP or UDP).
+ * @now_ns: current time.
+ *
+ * Uses at most one get_random_u32() per call.
+ */
+void aq_observe(struct aq_stats *s, unsigned int backend,
+		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns);
+
+/* Count a packet the VIP saw but could not attribute. */
+static inline void aq_stats_vip_inc(struct aq_stats *s,
+				    enum aq_vip_counter c)
+{
+	this_cpu_inc(s->pcpu->vip_counters[c]);
+}
+
+/**
+ * aq_flow_end() - the flow table's end callback for aq_observe()'s flows
+ * @f: the flow; @f->owner is its struct aq_stats.
+ * @now_ns: current time.
+ * @reason: enum aq_flow_end_reason.
+ * @ctx: NULL, or the per-packet context of aq_observe().
+ *
+ * Pass it to aq_flowtable_create().
+ */
+void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
+		 void *ctx);
+
+/**
+ * aq_stats_snapshot() - fold the counters into the next frame
+ * @s: the statistics.
+ * @now_ns: stored as the frame's time.
+ * @active: bitmap of active backends (bit i = column i).
+ *
+ * Writes frame n % AQ_NR_FRAMES with the protocol of the uapi header and
+ * publishes n in hdr->latest_seq. Return: n.
+ */
+u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active);
+
+/* Sum of one counter over the CPUs (for tests and /proc). */
+u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
+		     enum aq_counter c);
+u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c);
+
+#endif /* AQ_FEATURES_H */

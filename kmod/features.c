@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Aquarius: feature collection rules.
+ *
+ * The module sees the client->server direction only (packets to a backend
+ * after destination NAT). Times are u64 ns arguments; samples in us are
+ * ns differences divided by 1000 (rounded down), negative differences give
+ * 0, and every value saturates at the 32-bit limit of its type. A sample's
+ * slot time is the packet's time in ms since the epoch (>= 1).
+ *
+ * Every packet to backend b (TCP or UDP, tracked or not):
+ *   n_packet++;
+ *   iat_p = now - previous packet to b (no sample for b's first packet).
+ *
+ * TCP flow states: NULL (no entry) -> SYN -> CONN -> NULL.
+ *   Only a SYN without ACK creates an entry. If its bucket has no free way
+ *   (after ending idle entries there), the flow is not tracked: n_cls++.
+ *
+ *   Any packet of a tracked flow other than the one creating it:
+ *     iat_ppf = now - the flow's previous packet.
+ *
+ *   SYN (no ACK) creating an entry: state SYN; start = syn time = now;
+ *     n_flow++, n_flow_on++; iat_f = now - previous new flow to b (none for
+ *     b's first flow); isn = seq; client window scale = the SYN's wscale
+ *     option (0 without it).
+ *   SYN (no ACK) on an entry in state SYN with the same seq: a
+ *     retransmission: n_rtr++, syn time = now (the SYN-ACK answers it).
+ *   SYN (no ACK) otherwise (state CONN, or another seq): the old flow ends
+ *     (reason REUSE, see "flow end") and the SYN starts a new one as above.
+ *   SYN with ACK: ignored (after iat_ppf).
+ *   RST: the flow ends (reason RST); its ACK field is not used.
+ *   Segment without ACK: nothing more.
+ *   First ACK in state SYN (the handshake ACK): state CONN;
+ *     lat_synack = now - syn time; first_ack = last_ack = ack;
+ *     last_win = window << wscale; with a timestamp option the tsecr
+ *     (echo of the SYN-ACK's tsval) calibrates the server clock of this
+ *     flow: server time of tsecr x = syn time + (s32)(x - that tsecr) ms.
+ *   ACK in state CONN, d = (s32)(ack - last_ack):
+ *     d > 0 (data acknowledged):
+ *       byte_p = d; byte_f_on = ack - first_ack; flow_duration = now - start;
+ *       win = window << wscale; d_win = win - last_win (signed);
+ *       last_ack = ack; last_win = win;
+ *       if calibrated, the segment has a timestamp and a request is
+ *       pending: pt = server time of tsecr - request time (ms resolution),
+ *       sampled as pt_1st for the first such ACK after the request, as
+ *       pt_gen for the later ones.
+ *       The ACK "advanced by exactly one byte without payload" is
+ *       remembered for the flow end (it probably acknowledges the FIN).
+ *     d == 0, no payload, no FIN, same scaled window: n_dpk++.
+ *     d < 0: n_ooo++.
+ *   Payload (after the ACK part), p bytes at seq:
+ *     seq before the highest seq + len seen so far (snd_nxt, initially
+ *     isn + 1): a retransmission, n_rtr++; otherwise a request: request
+ *     time = now, the next data ACK gives pt_1st. snd_nxt = max(snd_nxt,
+ *     seq + p).
+ *   FIN (after the ACK and payload parts): the flow ends (reason FIN).
+ *   A segment of an untracked flow (no entry) only counts as above
+ *   (n_packet, iat_p). Packets after a FIN or RST are untracked.
+ *
+ * UDP: a flow is a 5-tuple; every packet creates or finds its entry (state
+ *   CONN at once); no free way: n_cls++, untracked. For a new flow:
+ *   n_flow++, n_flow_on++, iat_f as for TCP. For every packet of a tracked
+ *   flow: iat_ppf (not for the first), bytes += payload, byte_p = payload,
+ *   byte_f_on = bytes so far, flow_duration = now - start (0 for the first).
+ *   A UDP flow ends only by idle timeout (or flush).
+ *
+ * Flow end (FIN, RST, idle timeout, REUSE, flush; exactly once per flow,
+ * guaranteed by the flow table): n_fct++, n_flow_on--; and if the flow
+ * reached CONN: fct = last packet - start (the FIN/RST packet for those
+ * ends, the flow's last packet for timeout, REUSE and flush) and byte_f =
+ * TCP: last_ack - first_ack, minus 1 if the last advance was the one-byte
+ * payload-less ACK above (the server's FIN); UDP: payload bytes.
+ * Flows that end in state SYN give no fct / byte_f sample.
+ *
+ * Counters are per CPU, folded into frames by aq_stats_snapshot().
+ */
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/in.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "aq_features.h"
+#include "reservoir.h"
+
+/* Per-packet context, the arg of the flow callbacks. */
+struct aq_obs {
+	struct aq_stats *s;
+	const struct aq_pkt *pkt;
+	u64 now_ns;
+	u32 time_ms;
+	u8 backend;
+	struct aq_rand rand;
+};
+
+/* Region layout. */
+#define AQ_ALIGN64(x)		(((x) + 63) & ~(size_t)63)
+#define AQ_FRAMES_OFFSET	PAGE_SIZE
+#define AQ_FRAME_SIZE		AQ_ALIGN64(sizeof(struct aq_frame))
+#define AQ_OFFERED_OFFSET	(AQ_FRAMES_OFFSET + AQ_NR_FRAMES * AQ_FRAME_SIZE)
+#define AQ_OFFERED_SIZE		(AQ_MAX_BACKENDS * AQ_NR_FEATURES * sizeof(u64))
+#define AQ_SLOTS_OFFSET		AQ_ALIGN64(AQ_OFFERED_OFFSET + AQ_OFFERED_SIZE)
+
+struct aq_field_init {
+	const char *name;
+	const char *unit;
+	u32 flags;
+};
+
+#define TCPO	AQ_FIELD_TCP_ONLY
+static const struct aq_field_init aq_counter_fields[AQ_NR_COUNTERS] = {
+	[AQ_C_N_PACKET]	= { "n_packet", "pkt", 0 },
+	[AQ_C_N_FLOW]	= { "n_flow", "flow", 0 },
+	[AQ_C_N_FCT]	= { "n_fct", "flow", 0 },
+	[AQ_C_N_FLOW_ON] = { "n_flow_on", "flow", AQ_FIELD_SIGNED },
+	[AQ_C_N_CLS]	= { "n_cls", "flow", 0 },
+	[AQ_C_N_OOO]	= { "n_ooo", "pkt", TCPO },
+	[AQ_C_N_DPK]	= { "n_dpk", "pkt", TCPO },
+	[AQ_C_N_RTR]	= { "n_rtr", "pkt", TCPO },
+};
+
+static const struct aq_field_init aq_vip_counter_fields[AQ_NR_VIP_COUNTERS] = {
+	[AQ_VC_MALFORMED] = { "malformed", "pkt", 0 },
+	[AQ_VC_FRAGMENT] = { "fragment", "pkt", 0 },
+	[AQ_VC_OTHER]	= { "other", "pkt", 0 },
+	[AQ_VC_RESERVED] = { "reserved", "", 0 },
+};
+
+static const struct aq_field_init aq_feature_fields[AQ_NR_FEATURES] = {
+	[AQ_F_BYTE_P]	= { "byte_p", "B", 0 },
+	[AQ_F_BYTE_F_ON] = { "byte_f_on", "B", 0 },
+	[AQ_F_BYTE_F]	= { "byte_f", "B", 0 },
+	[AQ_F_IAT_F]	= { "iat_f", "us", 0 },
+	[AQ_F_IAT_P]	= { "iat_p", "us", 0 },
+	[AQ_F_IAT_PPF]	= { "iat_ppf", "us", 0 },
+	[AQ_F_FLOW_DURATION] = { "flow_duration", "us", 0 },
+	[AQ_F_FCT]	= { "fct", "us", 0 },
+	[AQ_F_WIN]	= { "win", "B", TCPO },
+	[AQ_F_D_WIN]	= { "d_win", "B", AQ_FIELD_SIGNED | TCPO },
+	[AQ_F_LAT_SYNACK] = { "lat_synack", "us", TCPO },
+	[AQ_F_PT_1ST]	= { "pt_1st", "us", TCPO },
+	[AQ_F_PT_GEN]	= { "pt_gen", "us", TCPO },
+};
+#undef TCPO
+
+static void aq_fill_fields(struct aq_field_desc *d,
+			   const struct aq_field_init *f, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		strscpy(d[i].name, f[i].name, sizeof(d[i].name));
+		strscpy(d[i].unit, f[i].unit, sizeof(d[i].unit));
+		d[i].flags = f[i].flags;
+	}
+}
+
+size_t aq_stats_region_size(unsigned int nr_slots)
+{
+	if (!nr_slots || nr_slots > AQ_STATS_MAX_SLOTS ||
+	    (nr_slots & (nr_slots - 1)))
+		return 0;
+	return PAGE_ALIGN(AQ_SLOTS_OFFSET + (size_t)AQ_MAX_BACKENDS *
+			  AQ_NR_FEATURES * nr_slots * sizeof(u64));
+}
+
+int aq_stats_init(struct aq_stats *s, void *region, size_t size,
+		  unsigned int nr_slots, u8 proto, u64 epoch_ns,
+		  u64 interval_ns)
+{
+	size_t need = aq_stats_region_size(nr_slots);
+	struct aq_region_header *hdr = region;
+	unsigned int b;
+
+	BUILD_BUG_ON(sizeof(struct aq_region_header) > AQ_FRAMES_OFFSET);
+	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
+
+	memset(s, 0, sizeof(*s));
+	if (!need || !region || size < need || need > U32_MAX ||
+	    ((unsigned long)region & 63))
+		return -EINVAL;
+	s->pcpu = alloc_percpu(struct aq_pcpu_stats);
+	if (!s->pcpu)
+		return -ENOMEM;
+
+	memset(region, 0, need);
+	hdr->magic = AQ_REGION_MAGIC;
+	hdr->version = AQ_LAYOUT_VERSION;
+	hdr->header_size = sizeof(*hdr);
+	hdr->region_size = need;
+	hdr->nr_backends = AQ_MAX_BACKENDS;
+	hdr->nr_slots = nr_slots;
+	hdr->nr_counters = AQ_NR_COUNTERS;
+	hdr->nr_vip_counters = AQ_NR_VIP_COUNTERS;
+	hdr->nr_features = AQ_NR_FEATURES;
+	hdr->nr_frames = AQ_NR_FRAMES;
+	hdr->frames_offset = AQ_FRAMES_OFFSET;
+	hdr->frame_size = AQ_FRAME_SIZE;
+	hdr->offered_offset = AQ_OFFERED_OFFSET;
+	hdr->slots_offset = AQ_SLOTS_OFFSET;
+	hdr->epoch_ns = epoch_ns;
+	hdr->snapshot_interval_ns = interval_ns;
+	hdr->latest_seq = 0;
+	hdr->vip_proto = proto;
+	aq_fill_fields(hdr->counters, aq_counter_fields, AQ_NR_COUNTERS);
+	aq_fill_fields(hdr->vip_counters, aq_vip_counter_fields,
+		       AQ_NR_VIP_COUNTERS);
+	aq_fill_fields(hdr->features, aq_feature_fields, AQ_NR_FEATURES);
+
+	s->hdr = hdr;
+	s->frames = (u8 *)region + AQ_FRAMES_OFFSET;
+	s->offered = (atomic64_t *)((u8 *)region + AQ_OFFERED_OFFSET);
+	s->slots = (u64 *)((u8 *)region + AQ_SLOTS_OFFSET);
+	s->region_size = need;
+	s->frame_size = AQ_FRAME_SIZE;
+	s->nr_slots = nr_slots;
+	s->epoch_ns = epoch_ns;
+	for (b = 0; b < AQ_MAX_BACKENDS; b++) {
+		atomic64_set(&s->last_pkt_ns[b], 0);
+		atomic64_set(&s->last_flow_ns[b], 0);
+	}
+	spin_lock_init(&s->snap_lock);
+	return 0;
+}
+
+void aq_stats_destroy(struct aq_stats *s)
+{
+	free_percpu(s->pcpu);
+	s->pcpu = NULL;
+}
+
+static inline void aq_count(struct aq_stats *s, unsigned int b,
+			    enum aq_counter c)
+{
+	this_cpu_inc(s->pcpu->counters[b][c]);
+}
+
+static inline void aq_uncount(struct aq_stats *s, unsigned int b,
+			      enum aq_counter c)
+{
+	this_cpu_dec(s->pcpu->counters[b][c]);
+}
+
+static void aq_sample(struct aq_stats *s, unsigned int b, enum aq_feature f,
+		      u32 time_ms, struct aq_rand *rand, u32 value)
+{
+	unsigned int i = b * AQ_NR_FEATURES + f;
+
+	aq_reservoir_add(s->slots + (size_t)i * s->nr_slots, s->nr_slots,
+			 &s->offered[i], time_ms, value, aq_rand_next(rand));
+}
+
+static inline void aq_obs_sample(struct aq_obs *o, enum aq_feature f,
+				 u32 value)
+{
+	aq_sample(o->s, o->backend, f, o->time_ms, &o->rand, value);
+}
+
+/* iat_ppf and the time of the previous packet (f->last_ns, set by ft). */
+static inline void aq_sample_iat_ppf(struct aq_obs *o, struct aq_flow *f)
+{
+	aq_obs_sample(o, AQ_F_IAT_PPF,
+		      aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
+}
+
+static void aq_new_flow(struct aq_obs *o, struct aq_flow *f, u8 state)
+{
+	s64 prev;
+
+	f->state = state;
+	f->backend = o->backend;
+	f->start_ns = o->now_ns;
+	aq_count(o->s, o->backend, AQ_C_N_FLOW);
+	aq_count(o->s, o->backend, AQ_C_N_FLOW_ON);
+	prev = atomic64_xchg(&o->s->last_flow_ns[o->backend], o->now_ns);
+	if (prev)
+		aq_obs_sample(o, AQ_F_IAT_F,
+			      aq_ns_to_us((s64)(o->now_ns - (u64)prev)));
+}
+
+static inline u32 aq_scaled_win(const struct aq_flow *f,
+				const struct aq_pkt *p)
+{
+	return (u32)p->window << f->wscale;
+}
+
+/* The ACK part of a segment in state CONN. */
+static void aq_tcp_ack(struct aq_obs *o, struct aq_flow *f)
+{
+	const struct aq_pkt *p = o->pkt;
+	s32 d = (s32)(p->ack - f->last_ack);
+	u32 win = aq_scaled_win(f, p);
+
+	if (d > 0) {
+		aq_obs_sample(o, AQ_F_BYTE_P, (u32)d);
+		aq_obs_sample(o, AQ_F_BYTE_F_ON, p->ack - f->first_ack);
+		aq_obs_sample(o, AQ_F_FLOW_DURATION,
+			      aq_ns_to_us((s64)(o->now_ns - f->start_ns)));
+		aq_obs_sample(o, AQ_F_WIN, win);
+		aq_obs_sample(o, AQ_F_D_WIN,
+			      aq_sat_s32((s64)win - (s64)f->last_win));
+		f->last_ack = p->ack;
+		f->last_win = win;
+		if ((f->flags & AQ_FF_TS_CAL) && p->has_ts &&
+		    (f->flags & AQ_FF_REQ)) {
+			/* Signed: a tsecr older than the base gives pt 0. */
+			s64 srv_ns = (s64)f->syn_ns + (s64)(s32)(p->tsecr -
+				f->ts_base) * AQ_NSEC_PER_MSEC;
+			u32 pt = aq_ns_to_us(srv_ns - (s64)f->req_ns);
+
+			aq_obs_sample(o, (f->flags & AQ_FF_REPLIED) ?
+				      AQ_F_PT_GEN : AQ_F_PT_1ST, pt);
+			f->flags |= AQ_FF_REPLIED;
+		}
+		if (d == 1 && !p->payload_len)
+			f->flags |= AQ_FF_ADV1;
+		else
+			f->flags &= ~AQ_FF_ADV1;
+	} else if (d == 0) {
+		if (!p->payload_len && !(p->tcp_flags & AQ_TCP_FIN) &&
+		    win == f->last_win)
+			aq_count(o->s, o->backend, AQ_C_N_DPK);
+	} else {
+		aq_count(o->s, o->backend, AQ_C_N_OOO);
+	}
+}
+
+static int aq_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
+{
+	struct aq_obs *o = arg;
+	const struct aq_pkt *p = o->pkt;
+	u8 fl = p->tcp_flags;
+
+	if (is_new) {
+		/* Only a SYN without ACK gets here (see aq_observe()). */
+		aq_new_flow(o, f, AQ_FS_SYN);
+		f->syn_ns = o->now_ns;
+		f->isn = p->seq;
+		f->snd_nxt = p->seq + 1 + p->payload_len;
+		f->wscale = p->has_wscale ? p->wscale : 0;
+		return AQ_FV_KEEP;
+	}
+
+	aq_sample_iat_ppf(o, f);
+
+	if (fl & AQ_TCP_SYN) {
+		if (fl & AQ_TCP_ACK)
+			return AQ_FV_KEEP;
+		if (f->state == AQ_FS_SYN && p->seq == f->isn) {
+			aq_count(o->s, o->backend, AQ_C_N_RTR);
+			f->syn_ns = o->now_ns;
+			return AQ_FV_KEEP;
+		}
+		return AQ_FV_RESTART;
+	}
+	if (fl & AQ_TCP_RST)
+		return AQ_FV_END(AQ_END_RST);
+	if (!(fl & AQ_TCP_ACK))
+		return AQ_FV_KEEP;
+
+	if (f->state == AQ_FS_SYN) {
+		aq_obs_sample(o, AQ_F_LAT_SYNACK,
+			      aq_ns_to_us((s64)(o->now_ns - f->syn_ns)));
+		f->state = AQ_FS_CONN;
+		f->first_ack = p->ack;
+		f->last_ack = p->ack;
+		f->last_win = aq_scaled_win(f, p);
+		if (p->has_ts) {
+			f->ts_base = p->tsecr;
+			f->flags |= AQ_FF_TS_CAL;
+		}
+	} else {
+		aq_tcp_ack(o, f);
+	}
+
+	if (p->payload_len) {
+		u32 end = p->seq + p->payload_len;
+
+		if ((s32)(p->seq - f->snd_nxt) < 0) {
+			aq_count(o->s, o->backend, AQ_C_N_RTR);
+		} else {
+			f->req_ns = o->now_ns;
+			f->flags |= AQ_FF_REQ;
+			f->flags &= ~AQ_FF_REPLIED;
+		}
+		if ((s32)(end - f->snd_nxt) > 0)
+			f->snd_nxt = end;
+	}
+
+	if (fl & AQ_TCP_FIN)
+		return AQ_FV_END(AQ_END_FIN);
+	return AQ_FV_KEEP;
+}
+
+static int aq_udp_fn(struct aq_flow *f, bool is_new, void *arg)
+{
+	struct aq_obs *o = arg;
+	const struct aq_pkt *p = o->pkt;
+
+	if (is_new)
+		aq_new_flow(o, f, AQ_FS_CONN);
+	else
+		aq_sample_iat_ppf(o, f);
+	f->bytes += p->payload_len;
+	aq_obs_sample(o, AQ_F_BYTE_P, p->payload_len);
+	aq_obs_sample(o, AQ_F_BYTE_F_ON, aq_sat_u32(f->bytes));
+	aq_obs_sample(o, AQ_F_FLOW_DURATION,
+		      aq_ns_to_us((s64)(o->now_ns - f->start_ns)));
+	return AQ_FV_KEEP;
+}
+
+void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
+		 void *ctx)
+{
+	struct aq_stats *s = f->owner;
+	struct aq_obs *o = ctx;
+	struct aq_rand local = { 0 };
+	struct aq_rand *rand = o ? &o->rand : &local;
+	unsigned int b = f->backend;
+	u32 time_ms;
+	u64 bytes;
+
+	if (!s || b >= AQ_MAX_BACKENDS)
+		return;
+	aq_count(s, b, AQ_C_N_FCT);
+	aq_uncount(s, b, AQ_C_N_FLOW_ON);
+	if (f->state != AQ_FS_CONN)
+		return;
+
+	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	if (f->key.proto == IPPROTO_TCP) {
+		bytes = (u32)(f->last_ack - f->first_ack);
+		if ((f->flags & AQ_FF_ADV1) && bytes)
+			bytes--;
+	} else {
+		bytes = f->bytes;
+	}
+	aq_sample(s, b, AQ_F_FCT, time_ms, rand,
+		  aq_ns_to_us((s64)(f->last_ns - f->start_ns)));
+	aq_sample(s, b, AQ_F_BYTE_F, time_ms, rand, aq_sat_u32(bytes));
+}
+
+void aq_observe(struct aq_stats *s, unsigned int backend,
+		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
+{
+	struct aq_obs o = {
+		.s = s,
+		.pkt = pkt,
+		.now_ns = now_ns,
+		.backend = backend,
+	};
+	struct aq_flow_key key;
+	bool create;
+	s64 prev;
+	int ret;
+
+	if (unlikely(backend >= AQ_MAX_BACKENDS))
+		return;
+	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	aq_count(s, backend, AQ_C_N_PACKET);
+	prev = atomic64_xchg(&s->last_pkt_ns[backend], now_ns);
+	if (prev)
+		aq_obs_sample(&o, AQ_F_IAT_P,
+			      aq_ns_to_us((s64)(now_ns - (u64)prev)));
+	if (!ft)
+		return;
+
+	if (pkt->proto == IPPROTO_TCP)
+		create = (pkt->tcp_flags & (AQ_TCP_SYN | AQ_TCP_ACK |
+					    AQ_TCP_RST)) == AQ_TCP_SYN;
+	else if (pkt->proto == IPPROTO_UDP)
+		create = true;
+	else
+		return;
+
+	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
+			 pkt->daddr, pkt->sport, pkt->dport);
+	ret = aq_flowtable_update(ft, &key, s, now_ns, create,
+				  pkt->proto == IPPROTO_TCP ? aq_tcp_fn :
+				  aq_udp_fn, &o);
+	if (ret == -ENOSPC)
+		aq_count(s, backend, AQ_C_N_CLS);
+}
+
+u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
+		     enum aq_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->counters[backend][c]);
+	return sum;
+}
+
+u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->vip_counters[c]);
+	return sum;
+}
+
+u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
+{
+	struct aq_frame *fr;
+	unsigned int b, c;
+	u64 n;
+
+	spin_lock_bh(&s->snap_lock);
+	n = ++s->seq;
+	fr = (struct aq_frame *)(s->frames +
+				 (size_t)(n % AQ_NR_FRAMES) * s->frame_size);
+	WRITE_ONCE(fr->seq, 0);
+	smp_wmb();
+	WRITE_ONCE(fr->time_ns, now_ns);
+	WRITE_ONCE(fr->active, active);
+	for (c = 0; c < AQ_NR_VIP_COUNTERS; c++)
+		WRITE_ONCE(fr->vip_counters[c], aq_stats_vip_counter(s, c));
+	for (b = 0; b < AQ_MAX_BACKENDS; b++)
+		for (c = 0; c < AQ_NR_COUNTERS; c++)
+			WRITE_ONCE(fr->counters[b][c],
+				   aq_stats_counter(s, b, c));
+	smp_wmb();
+	WRITE_ONCE(fr->seq, n);
+	smp_store_release(&s->hdr->latest_seq, n);
+	spin_unlock_bh(&s->snap_lock);
+	return n;
+}

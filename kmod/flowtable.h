@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Aquarius: bounded, set-associative flow table with striped locks.
+ *
+ * An entry is found by a keyed siphash of its 5-tuple: the low bits pick a
+ * bucket of `ways` entries, 32 other bits are kept as a tag so that a scan
+ * reads the bucket's tags (one cache line) before any entry. An entry's
+ * state is changed only under the lock of its bucket. Entries are created
+ * and ended only through this file, which guarantees that the end callback
+ * runs exactly once per created entry.
+ */
+#ifndef AQ_FLOWTABLE_H
+#define AQ_FLOWTABLE_H
+
+#include <linux/types.h>
+#include <linux/cache.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+
+#define AQ_FT_DEFAULT_ENTRIES	65536
+#define AQ_FT_MAX_ENTRIES	(1U << 22)
+#define AQ_FT_DEFAULT_WAYS	8
+#define AQ_FT_MAX_WAYS		16
+#define AQ_FT_MAX_LOCKS		1024
+
+/**
+ * struct aq_flow_key - what identifies a flow (zero the padding)
+ * @saddr: client address (IPv4 in the first 4 bytes).
+ * @daddr: backend address.
+ * @sport: client port, host order.
+ * @dport: backend port, host order.
+ * @family: AF_INET or AF_INET6.
+ * @proto: IPPROTO_TCP or IPPROTO_UDP.
+ * @pad: zero.
+ */
+struct aq_flow_key {
+	u8 saddr[16];
+	u8 daddr[16];
+	u16 sport;
+	u16 dport;
+	u8 family;
+	u8 proto;
+	u8 pad[2];
+} __aligned(8);
+
+/* Flow states (struct aq_flow.state). */
+enum aq_flow_state {
+	AQ_FS_NULL = 0,	/* free entry */
+	AQ_FS_SYN,	/* TCP: SYN seen, handshake not completed */
+	AQ_FS_CONN,	/* TCP: handshake ACK seen; UDP: always */
+};
+
+/* Why a flow ended (argument of the end callback). */
+enum aq_flow_end_reason {
+	AQ_END_FIN,	/* client FIN */
+	AQ_END_RST,	/* client RST */
+	AQ_END_TIMEOUT,	/* idle longer than the table's timeout */
+	AQ_END_REUSE,	/* new SYN on the tuple of an unfinished flow */
+	AQ_END_FLUSH,	/* its VIP is going away */
+	AQ_NR_END_REASONS
+};
+
+/* aq_flow.flags */
+#define AQ_FF_TS_CAL	0x01	/* ts_base/syn_ns calibrate tsecr */
+#define AQ_FF_REQ	0x02	/* a request is waiting for its first reply */
+#define AQ_FF_REPLIED	0x04	/* the current request got a reply already */
+#define AQ_FF_ADV1	0x08	/* last ACK advance was 1 byte w/o payload */
+
+/**
+ * struct aq_flow - one flow table entry (two cache lines)
+ * @key: the 5-tuple.
+ * @owner: opaque owner (the VIP's struct aq_stats); NULL when free.
+ * @start_ns: first packet (SYN for TCP).
+ * @last_ns: last packet; idle expiry compares it with the timeout.
+ * @syn_ns: time of the (last) SYN; tsecr calibration point.
+ * @req_ns: time of the last request (client segment with payload).
+ * @bytes: UDP: payload bytes so far.
+ * @isn: TCP: client's initial sequence number.
+ * @snd_nxt: TCP: highest client sequence number + length seen.
+ * @first_ack: TCP: ack of the handshake ACK (server ISN + 1).
+ * @last_ack: TCP: highest ack seen.
+ * @last_win: TCP: last scaled window of an ACK.
+ * @ts_base: TCP: tsecr of the handshake ACK (server's SYN-ACK tsval).
+ * @state: enum aq_flow_state.
+ * @backend: backend column of the owner.
+ * @wscale: client's window scale from its SYN (0 without the option).
+ * @flags: AQ_FF_*.
+ *
+ * Fields from @start_ns on belong to features.c; the table itself only
+ * uses @key, @owner, @last_ns and @state.
+ */
+struct aq_flow {
+	struct aq_flow_key key;
+	void *owner;
+	u64 start_ns;
+	u64 last_ns;
+	/* second cache line */
+	u64 syn_ns;
+	u64 req_ns;
+	u64 bytes;
+	u32 isn;
+	u32 snd_nxt;
+	u32 first_ack;
+	u32 last_ack;
+	u32 last_win;
+	u32 ts_base;
+	u8 state;
+	u8 backend;
+	u8 wscale;
+	u8 flags;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * typedef aq_flow_end_fn - a flow ends
+ * @f: the entry, still intact; freed when this returns.
+ * @now_ns: current time.
+ * @reason: enum aq_flow_end_reason.
+ * @ctx: the @arg given to aq_flowtable_update(), or NULL (expiry, flush).
+ *
+ * Called with the bucket lock held, exactly once per created entry.
+ */
+typedef void (*aq_flow_end_fn)(struct aq_flow *f, u64 now_ns,
+			       unsigned int reason, void *ctx);
+
+/* Return values of an aq_flow_fn. */
+#define AQ_FV_KEEP		0	/* keep the entry */
+#define AQ_FV_END(reason)	(0x100 | (reason))	/* end it now */
+#define AQ_FV_RESTART		0x200	/* end (AQ_END_REUSE), call again new */
+
+/**
+ * typedef aq_flow_fn - update a flow under its bucket lock
+ * @f: the entry; for a new one only @key, @owner and @last_ns (= now) are
+ *	set, the rest is zero (@state AQ_FS_NULL). The table sets @last_ns to
+ *	max(@last_ns, now) after @fn returns, so @fn sees the previous
+ *	packet's time there and must not write it.
+ * @is_new: the entry was just created.
+ * @arg: as given to aq_flowtable_update().
+ *
+ * Return: AQ_FV_KEEP, AQ_FV_END(reason) or AQ_FV_RESTART.
+ */
+typedef int (*aq_flow_fn)(struct aq_flow *f, bool is_new, void *arg);
+
+/**
+ * struct aq_ft_lock - one lock stripe, alone on its cache line
+ * @lock: protects every bucket b with b % nr_locks == its index: the tags
+ *	of b and all fields of b's entries.
+ */
+struct aq_ft_lock {
+	spinlock_t lock;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct aq_flowtable - the table
+ * @flows: nr_buckets * ways entries, bucket b at b * ways.
+ * @tags: one u32 per entry, 0 = free; protected like the entry.
+ * @locks: nr_locks stripes.
+ * @key: siphash key, random, set at creation.
+ * @end: called when a flow ends.
+ * @timeout_ns: idle time after which a flow is ended.
+ * @nr_buckets: a power of two.
+ * @ways: entries per bucket (1 = the paper's one-slot table).
+ * @nr_locks: a power of two, at most @nr_buckets.
+ * @expire_cursor: next bucket for aq_flowtable_expire(); only its
+ *	(single) caller touches it.
+ */
+struct aq_flowtable {
+	struct aq_flow *flows;
+	u32 *tags;
+	struct aq_ft_lock *locks;
+	siphash_key_t key;
+	aq_flow_end_fn end;
+	u64 timeout_ns;
+	u32 nr_buckets;
+	u32 ways;
+	u32 nr_locks;
+	u32 expire_cursor;
+};
+
+/**
+ * aq_flowtable_create() - allocate a flow table
+ * @entries: total entries, rounded up to a power of two, clamped to
+ *	[@ways, AQ_FT_MAX_ENTRIES].
+ * @ways: entries per bucket, a power of two <= AQ_FT_MAX_WAYS; 1 gives a
+ *	direct-mapped table (index = hash % entries) as in the paper.
+ * @timeout_ns: idle timeout.
+ * @end: flow end callback (required).
+ *
+ * Return: the table or an ERR_PTR().
+ */
+struct aq_flowtable *aq_flowtable_create(unsigned int entries,
+					 unsigned int ways, u64 timeout_ns,
+					 aq_flow_end_fn end);
+void aq_flowtable_destroy(struct aq_flowtable *ft);
+
+/* Fill @key from a parsed packet's fields (zeroes the padding). */
+void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
+		      const u8 *saddr, const u8 *daddr, u16 sport, u16 dport);
+
+/**
+ * aq_flowtable_update() - find (or create) a flow and update it under lock
+ * @ft: the table.
+ * @key: the flow.
+ * @owner: its owner (part of the identity).
+ * @now_ns: current time (idle expiry of the matched entry, and of the
+ *	bucket's entries when a free way is needed).
+ * @create: create the entry if it does not exist.
+ * @fn: called with the bucket lock held on the found or created entry.
+ * @arg: passed to @fn and, as ctx, to the end callback.
+ *
+ * Return: 0 if @fn was called; -ENOENT if no entry and !@create; -ENOSPC if
+ * an entry was wanted but its bucket has no free way (nothing changed).
+ */
+int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
+			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
+			void *arg);
+
+/**
+ * aq_flowtable_expire() - end idle flows, a chunk of buckets at a time
+ * @ft: the table.
+ * @now_ns: current time.
+ * @budget: buckets to visit; the walk continues where the last call
+ *	stopped, so nr_buckets / budget calls visit the whole table.
+ *
+ * Only one caller at a time (a timer or a work item).
+ * Return: flows ended.
+ */
+unsigned int aq_flowtable_expire(struct aq_flowtable *ft, u64 now_ns,
+				 unsigned int budget);
+
+/**
+ * aq_flowtable_flush() - end every flow of @owner (AQ_END_FLUSH)
+ * @ft: the table.
+ * @owner: the owner going away.
+ * @now_ns: current time.
+ *
+ * Return: flows ended.
+ */
+unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
+				u64 now_ns);
+
+/* Entries in use (walks the table under the locks; for tests and proc). */
+unsigned int aq_flowtable_count(struct aq_flowtable *ft);
+
+#endif /* AQ_FLOWTABLE_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Aquarius: reservoir sampling without rejection (the paper's Algorithm 1)
+ * into the exported region, slot format as in uapi/linux/aquarius.h:
+ * every offered sample replaces a uniformly random slot, written with one
+ * 64-bit store (time_ms << 32 | value, time_ms >= 1 so a used slot is never
+ * 0), and the (backend, feature) offered counter is incremented atomically.
+ */
+#ifndef AQ_RESERVOIR_H
+#define AQ_RESERVOIR_H
+
+#include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <linux/math64.h>
+#include <linux/random.h>
+
+#define AQ_NSEC_PER_USEC	1000U
+#define AQ_NSEC_PER_MSEC	1000000U
+
+/**
+ * struct aq_rand - random numbers for one packet
+ * @x: 0 until the first draw; then the xorshift32 state.
+ *
+ * The first draw calls get_random_u32(), later draws of the same packet
+ * step a xorshift32 generator: at most one get_random_u32() per packet,
+ * and none for packets that sample nothing.
+ */
+struct aq_rand {
+	u32 x;
+};
+
+static inline u32 aq_rand_next(struct aq_rand *r)
+{
+	u32 x = r->x;
+
+	if (!x) {
+		x = get_random_u32();
+		if (!x)
+			x = 0x9e3779b9;
+	} else {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+	}
+	r->x = x;
+	return x;
+}
+
+/* Slot time of now_ns: ms since epoch_ns, modulo 2^32, never 0. */
+static inline u32 aq_slot_time_ms(u64 now_ns, u64 epoch_ns)
+{
+	u32 t = (u32)div_u64(now_ns - epoch_ns, AQ_NSEC_PER_MSEC);
+
+	return t ? t : 1;
+}
+
+/* Saturating conversions to a slot value. */
+static inline u32 aq_sat_u32(u64 v)
+{
+	return v > U32_MAX ? U32_MAX : (u32)v;
+}
+
+static inline u32 aq_sat_s32(s64 v)
+{
+	if (v > S32_MAX)
+		v = S32_MAX;
+	else if (v < S32_MIN)
+		v = S32_MIN;
+	return (u32)(s32)v;
+}
+
+/* A time difference in ns (negative: 0) as saturated microseconds. */
+static inline u32 aq_ns_to_us(s64 d_ns)
+{
+	if (d_ns <= 0)
+		return 0;
+	return aq_sat_u32(div_u64((u64)d_ns, AQ_NSEC_PER_USEC));
+}
+
+static inline u64 aq_slot_make(u32 time_ms, u32 value)
+{
+	return ((u64)time_ms << 32) | value;
+}
+
+/**
+ * aq_reservoir_add() - offer one sample to a reservoir
+ * @slots: the reservoir's @nr_slots slots.
+ * @nr_slots: a power of two.
+ * @offered: the reservoir's offered counter.
+ * @time_ms: from aq_slot_time_ms() (>= 1).
+ * @value: the value, already saturated to 32 bits.
+ * @rnd: a random number; the slot is rnd & (nr_slots - 1).
+ */
+static inline void aq_reservoir_add(u64 *slots, u32 nr_slots,
+				    atomic64_t *offered, u32 time_ms,
+				    u32 value, u32 rnd)
+{
+	atomic64_inc(offered);
+	WRITE_ONCE(slots[rnd & (nr_slots - 1)], aq_slot_make(time_ms, value));
+}
+
+#endif /* AQ_RESERVOIR_H */
