@@ -33,7 +33,7 @@ defer 'aq_loaded && rmmod aquarius'
 aq_loaded || obs_bail "module not loaded"
 
 check "web and its 2 backends listed active" eval \
-	'aq_proc_has "^vip web tcp 10\.0\.0\.10 80 offset [0-9]+ size [0-9]+$" &&
+	'aq_proc_has "^vip web tcp 10\.0\.0\.10 80 offset (0x)?[0-9a-f]+ size (0x)?[0-9a-f]+$" &&
 	 aq_proc_has "^backend 0 10\.0\.2\.2 8080 active$" &&
 	 aq_proc_has "^backend 1 10\.0\.2\.3 8081 active$"'
 

@@ -38,10 +38,10 @@ defer 'aq_loaded && rmmod aquarius'
 aq_loaded || obs_bail "module not loaded"
 
 check "web6 (2 backends) and dns (1 backend) listed, backends active" eval \
-	'aq_proc_has "^vip web6 tcp [0-9a-f:]+ 80 offset [0-9]+ size [0-9]+$" &&
+	'aq_proc_has "^vip web6 tcp [0-9a-f:]+ 80 offset (0x)?[0-9a-f]+ size (0x)?[0-9a-f]+$" &&
 	 aq_proc_has "^backend 0 [0-9a-f:]+ 8080 active$" &&
 	 aq_proc_has "^backend 1 [0-9a-f:]+ 8081 active$" &&
-	 aq_proc_has "^vip dns udp 10\.0\.0\.53 53 offset [0-9]+ size [0-9]+$" &&
+	 aq_proc_has "^vip dns udp 10\.0\.0\.53 53 offset (0x)?[0-9a-f]+ size (0x)?[0-9a-f]+$" &&
 	 aq_proc_has "^backend 0 10\.0\.2\.2 5353 active$"'
 
 # --- IPv6 TCP -----------------------------------------------------------------

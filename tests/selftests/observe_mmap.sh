@@ -47,8 +47,16 @@ probe() {
 }
 
 offsets_ok() {
-	awk '$1 == "vip" { n++; if ($7 % 4096 || $9 % 4096 || $9 <= 0 || ($7 in seen)) bad++; seen[$7] = 1 }
-	     END { exit !(n == 2 && !bad) }' /proc/net/aquarius
+	region list >"$OBS_TMP/list.json" &&
+	"$PY" - "$OBS_TMP/list.json" <<-'EOF'
+	import json, sys
+	v = json.load(open(sys.argv[1]))
+	offs = [x["offset"] for x in v]
+	ok = (sorted(x["name"] for x in v) == ["web", "web6"] and
+	      len(set(offs)) == 2 and
+	      all(x["offset"] % 4096 == 0 and x["size"] > 0 and x["size"] % 4096 == 0 for x in v))
+	sys.exit(0 if ok else 1)
+	EOF
 }
 ktap_print_msg "$(tr '\n' ';' </proc/net/aquarius)"
 check "web and web6 listed at distinct page-aligned offsets" offsets_ok

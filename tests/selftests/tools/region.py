@@ -330,8 +330,9 @@ def open_region(vip, dev):
 
 
 # ---- the report --------------------------------------------------------------
-def report(vip, r, fr, values):
-    """Everything as a dict (JSON) and as a flat dict (shell)."""
+def report(vip, r, fr, values, counters_only=False):
+    """Everything as a dict (JSON) and as a flat dict (shell); with
+    counters_only, the reservoirs are not read (cheap, for polling)."""
     h = r.h
     now_ms = r.now_ms()
     cols = [b["column"] for b in r.backends if b["family"]]
@@ -370,6 +371,8 @@ def report(vip, r, fr, values):
             flat[pre + c.upper()] = v
             tot[c] += v
         for f, fname in enumerate(FEATURES):
+            if counters_only:
+                break
             sl = r.slots(b, f)
             offered = r.offered(b, f)
             vals = sorted(v for _, v in sl)
@@ -394,7 +397,8 @@ def report(vip, r, fr, values):
     for c in COUNTERS:
         flat["TOT_" + c.upper()] = tot[c]
     for f in FEATURES:
-        flat["TOT_" + f.upper() + "_OFFERED"] = tot_off[f]
+        if not counters_only:
+            flat["TOT_" + f.upper() + "_OFFERED"] = tot_off[f]
     return out, flat
 
 
@@ -415,13 +419,22 @@ def wait_show(args):
         met = False
         code = compile(args.until, "--until", "eval")
         last = -1
+        light = True
         while True:
             fr = r.frame()
             seq = fr["seq"] if fr else 0
             if seq != last:
                 last = seq
-                _, flat = report(vip, r, fr, values)
-                if fr and eval(code, {"__builtins__": {}}, flat):
+                _, flat = report(vip, r, fr, values, counters_only=light)
+                try:
+                    ok = fr and eval(code, {"__builtins__": {}}, flat)
+                except NameError:
+                    if not light:
+                        raise
+                    light = False       # EXPR needs the reservoirs
+                    last = -1
+                    continue
+                if ok:
                     met = True
                     break
             if time.monotonic() > deadline:
