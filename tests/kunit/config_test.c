@@ -12,7 +12,7 @@ static void parse(struct kunit *test, const char *text,
 	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	strcpy(buf, text);
+	strscpy(buf, text, strlen(text) + 1);
 	err = aq_parse_vip(buf, cfg, &bad);
 	KUNIT_EXPECT_EQ_MSG(test, err, want_err, "spec %s", text);
 	if (want_bad)
@@ -108,6 +108,3 @@ static struct kunit_suite aq_config_suite = {
 };
 
 kunit_test_suite(aq_config_suite);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("KUnit tests for aquarius");

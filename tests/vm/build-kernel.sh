@@ -12,7 +12,7 @@ set -euo pipefail
 
 dir=$(aq_kernel_dir)
 mkdir -p "$AQ_CACHE"
-exec 9>"$AQ_CACHE/.lock"
+exec 9>"$dir.lock"
 flock 9
 
 if [ -f "$dir/ok" ]; then

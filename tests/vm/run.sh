@@ -99,6 +99,15 @@ while kill -0 "$qpid" 2>/dev/null; do
 		fi
 		continue
 	fi
+	# Done but still running (no power-off): give it 30 s, then stop it.
+	if [ -f "$run/done" ]; then
+		[ -n "${done_at:-}" ] || done_at=$now
+		if [ $((now - done_at)) -gt 30 ]; then
+			echo "vm: the VM did not power off after its plan; stopped" >&2
+			break
+		fi
+		continue
+	fi
 	if [ "$lines" != "$seen" ]; then
 		seen=$lines since=$now
 	fi
@@ -112,9 +121,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 		fi ;;
 	esac
 done
-if [ -n "$verdict" ]; then
-	kill "$qpid" 2>/dev/null || true
-fi
+kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
 
 "$AQ_VM_DIR/judge.sh" "$run" "$verdict" && rc=0 || rc=$?
