@@ -61,7 +61,7 @@ struct aq_stats {
 	struct aq_pcpu_stats __percpu *pcpu;
 	atomic64_t last_pkt_ns[AQ_MAX_BACKENDS];
 	atomic64_t last_flow_ns[AQ_MAX_BACKENDS];
-	spinlock_t snap_lock;
+	spinlock_t snap_lock;	/* protects @seq and the frames */
 	u64 seq;
 };
 

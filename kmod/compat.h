@@ -8,13 +8,14 @@
 
 #include <linux/mm.h>
 #include <linux/timer.h>
-#include <linux/version.h>
 
 /*
+ * The AQ_HAVE_* macros come from probes of the kernel's headers in Kbuild.
+ *
  * vm_flags became read-only with helpers in 6.3; before, the field is
  * written directly.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef AQ_HAVE_VM_FLAGS_CLEAR
 #define aq_vm_flags_clear(vma, flags) vm_flags_clear(vma, flags)
 #else
 #define aq_vm_flags_clear(vma, flags) ((vma)->vm_flags &= ~(flags))
@@ -24,7 +25,7 @@
  * timer_shutdown_sync() (6.2) also prevents re-arming; 6.1 only has
  * del_timer_sync(), enough where the owner stops re-arming first.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#ifdef AQ_HAVE_TIMER_SHUTDOWN
 #define aq_timer_shutdown_sync(t) timer_shutdown_sync(t)
 #else
 #define aq_timer_shutdown_sync(t) del_timer_sync(t)

@@ -145,6 +145,7 @@ static const struct aq_field_init aq_feature_fields[AQ_NR_FEATURES] = {
 	[AQ_F_PT_1ST]	= { "pt_1st", "us", TCPO },
 	[AQ_F_PT_GEN]	= { "pt_gen", "us", TCPO },
 };
+
 #undef TCPO
 
 static void aq_fill_fields(struct aq_field_desc *d,
@@ -518,7 +519,7 @@ u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
 	fr = (struct aq_frame *)(s->frames +
 				 (size_t)(n % AQ_NR_FRAMES) * s->frame_size);
 	WRITE_ONCE(fr->seq, 0);
-	smp_wmb();
+	smp_wmb();	/* readers see seq 0 before any new content */
 	WRITE_ONCE(fr->time_ns, now_ns);
 	WRITE_ONCE(fr->active, active);
 	for (c = 0; c < AQ_NR_VIP_COUNTERS; c++)
@@ -527,8 +528,9 @@ u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
 		for (c = 0; c < AQ_NR_COUNTERS; c++)
 			WRITE_ONCE(fr->counters[b][c],
 				   aq_stats_counter(s, b, c));
-	smp_wmb();
+	smp_wmb();	/* the content before its seq */
 	WRITE_ONCE(fr->seq, n);
+	/* Publish: a reader acquiring latest_seq sees the whole frame. */
 	smp_store_release(&s->hdr->latest_seq, n);
 	spin_unlock_bh(&s->snap_lock);
 	return n;

@@ -18,7 +18,7 @@
 #include <linux/spinlock.h>
 
 #define AQ_FT_DEFAULT_ENTRIES	65536
-#define AQ_FT_MAX_ENTRIES	(1U << 22)
+#define AQ_FT_MAX_ENTRIES	(4U * 1024 * 1024)
 #define AQ_FT_DEFAULT_WAYS	8
 #define AQ_FT_MAX_WAYS		16
 #define AQ_FT_MAX_LOCKS		1024
@@ -146,7 +146,7 @@ typedef int (*aq_flow_fn)(struct aq_flow *f, bool is_new, void *arg);
  *	of b and all fields of b's entries.
  */
 struct aq_ft_lock {
-	spinlock_t lock;
+	spinlock_t lock;	/* see above: its buckets and their entries */
 } ____cacheline_aligned_in_smp;
 
 /**

@@ -71,11 +71,15 @@ static unsigned int aq_hook(void *priv, struct sk_buff *skb,
 	if (res != AQ_PARSE_OK)
 		return NF_ACCEPT;
 	ref = aq_backend_lookup(an, family, pkt.daddr, pkt.proto, pkt.dport);
-	if (ref)
-		aq_observe(&ref->vip->stats, ref->column,
-			   smp_load_acquire(&an->ft), &pkt, ktime_get_ns());
-	else
+	if (ref) {
+		/* Pairs with the release that published the table. */
+		struct aq_flowtable *ft = smp_load_acquire(&an->ft);
+
+		aq_observe(&ref->vip->stats, ref->column, ft, &pkt,
+			   ktime_get_ns());
+	} else {
 		aq_backend_count_addr(an, family, pkt.daddr, AQ_VC_OTHER);
+	}
 	return NF_ACCEPT;
 }
 

@@ -108,6 +108,7 @@ static void aq_gc_work(struct work_struct *work)
 {
 	struct aq_net *an = container_of(to_delayed_work(work), struct aq_net,
 					 gc);
+	/* Pairs with the release in aq_net_ensure_flowtable(). */
 	struct aq_flowtable *ft = smp_load_acquire(&an->ft);
 	unsigned int budget;
 
@@ -132,6 +133,7 @@ static int aq_net_ensure_flowtable(struct aq_net *an)
 				 aq_settings.flow_timeout_ns, aq_flow_end);
 	if (IS_ERR(ft))
 		return PTR_ERR(ft);
+	/* The hook and the expiry work see the table fully built. */
 	smp_store_release(&an->ft, ft);
 	queue_delayed_work(system_power_efficient_wq, &an->gc, AQ_GC_PERIOD);
 	return 0;

@@ -91,7 +91,7 @@ struct aq_vip {
  */
 struct aq_net {
 	struct net *net;
-	struct mutex lock;
+	struct mutex lock;	/* see above */
 	struct list_head vips;
 	unsigned int nr_vips;
 	DECLARE_BITMAP(ids, AQ_MAX_VIPS);

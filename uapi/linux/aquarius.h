@@ -120,8 +120,8 @@ enum aq_feature {
 	AQ_NR_FEATURES
 };
 
-#define AQ_FIELD_SIGNED		(1U << 0)
-#define AQ_FIELD_TCP_ONLY	(1U << 1)
+#define AQ_FIELD_SIGNED		0x1U	/* value is a signed 32-bit integer */
+#define AQ_FIELD_TCP_ONLY	0x2U	/* only sampled for TCP services */
 
 /* Name and unit of one counter or feature, as stored in the region. */
 struct aq_field_desc {

@@ -5,13 +5,14 @@
 
 static int __init aq_broken_kasan_init(void)
 {
-	volatile char *p = kmalloc(16, GFP_KERNEL);
+	char *p = kmalloc(16, GFP_KERNEL);
 	char c;
 
 	if (!p)
 		return -ENOMEM;
-	c = p[16];	/* one past the end: a KASAN slab-out-of-bounds read */
-	kfree((void *)p);
+	OPTIMIZER_HIDE_VAR(p);
+	c = READ_ONCE(p[16]);	/* one past the end: slab-out-of-bounds */
+	kfree(p);
 	return c == 0x42 ? 0 : 0;
 }
 
