@@ -37,10 +37,12 @@ check:
 
 demo:
 	scripts/install-deps.sh
+	$(MAKE) -C user
 	tests/vm/run.sh --demo
 
 vm-test:
 	scripts/install-deps.sh
+	$(MAKE) -C user
 	tests/vm/run.sh $(T)
 
 style:

@@ -5,7 +5,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$("$top/tests/vm/build-kernel.sh")
 cp=$kdir/src/scripts/checkpatch.pl
 cd "$top"
-files=$(ls kmod/*.[ch] uapi/linux/*.h tests/kunit/*.c tests/vm/broken/*.c)
+files=$(ls kmod/*.[ch] uapi/linux/*.h tests/kunit/*.[ch] tests/vm/broken/*.c)
 # --no-tree: we are not in a kernel tree. The ignored types are about
 # in-tree patches (MAINTAINERS, file moves), not about the code.
 perl "$cp" --no-tree --terse --show-types --strict \
