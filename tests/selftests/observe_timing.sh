@@ -30,13 +30,15 @@ DELAY_MS=${DELAY_MS:-50}
 N=${N:-60}
 TOL_PT=${TOL_PT:-3}		# pt_1st median vs server-measured median: +-3
 TOL_PT_LO=${TOL_PT_LO:-3}	# pt_1st median >= DELAY_MS - 3
-TOL_PT_HI=${TOL_PT_HI:-10}	# pt_1st median <= DELAY_MS + 10
 TOL_RTT_LO=${TOL_RTT_LO:-1}	# lat_synack median >= RTT - 1
-TOL_RTT_HI=${TOL_RTT_HI:-6}	# lat_synack median <= RTT + 6
 TOL_CONN=${TOL_CONN:-2}		# lat_synack median <= client connect median + 2
 TOL_FCT=${TOL_FCT:-4}		# fct median vs client lifetime median: +-4
 TOL_FCT_LO=${TOL_FCT_LO:-2}	# fct median >= 3 RTT + DELAY_MS - 2
-TOL_FCT_HI=${TOL_FCT_HI:-30}	# fct median <= 3 RTT + DELAY_MS + 30
+# Upper bounds come from the end hosts' own measurements (server
+# processing time, client connect and lifetime), not from the configured
+# delays: under emulation the hosts add tens of ms of their own, which the
+# module measures correctly and must not be blamed for. The configured
+# delays give the physical lower bounds.
 RTT=$((4 * LINK_MS))
 FCT=$((3 * RTT + DELAY_MS))
 
@@ -87,25 +89,25 @@ life_ms=$(jget "$OBS_TMP/c.json" life_ms_median)
 pt=$(fmt_ms "$B0_PT_1ST_MEDIAN") srv=$(fmt_ms "$srv_us")
 lat=$(fmt_ms "$B0_LAT_SYNACK_MEDIAN") fct=$(fmt_ms "$B0_FCT_MEDIAN")
 
-ktap_print_msg "pt_1st median $pt ms ($B0_PT_1ST_SAMPLES samples, $(fmt_ms "$B0_PT_1ST_MIN")..$(fmt_ms "$B0_PT_1ST_MAX")), server-measured median $srv ms ($srv_kts/$srv_n with kernel rx timestamps), server delay $DELAY_MS ms; want $srv +- $TOL_PT ms and within [$((DELAY_MS - TOL_PT_LO)), $((DELAY_MS + TOL_PT_HI))] ms"
+ktap_print_msg "pt_1st median $pt ms ($B0_PT_1ST_SAMPLES samples, $(fmt_ms "$B0_PT_1ST_MIN")..$(fmt_ms "$B0_PT_1ST_MAX")), server-measured median $srv ms ($srv_kts/$srv_n with kernel rx timestamps), server delay $DELAY_MS ms; want $srv +- $TOL_PT ms and >= $((DELAY_MS - TOL_PT_LO)) ms"
 check_range "pt_1st median within $TOL_PT ms of the server-measured processing time" \
 	"$pt" "$(awk -v s="$srv" -v t="$TOL_PT" 'BEGIN { print s - t }')" \
 	"$(awk -v s="$srv" -v t="$TOL_PT" 'BEGIN { print s + t }')"
-check_range "pt_1st median within [-$TOL_PT_LO, +$TOL_PT_HI] ms of the server delay $DELAY_MS ms" \
-	"$pt" $((DELAY_MS - TOL_PT_LO)) $((DELAY_MS + TOL_PT_HI))
+check_cmp "pt_1st median >= the server delay $DELAY_MS ms - $TOL_PT_LO ms" \
+	"$pt" ">=" $((DELAY_MS - TOL_PT_LO))
 
-ktap_print_msg "lat_synack median $lat ms ($B0_LAT_SYNACK_SAMPLES samples, $(fmt_ms "$B0_LAT_SYNACK_MIN")..$(fmt_ms "$B0_LAT_SYNACK_MAX")), netem RTT $RTT ms, client connect() median $conn_ms ms; want $RTT -$TOL_RTT_LO/+$TOL_RTT_HI ms and <= connect + $TOL_CONN ms"
-check_range "lat_synack median within [-$TOL_RTT_LO, +$TOL_RTT_HI] ms of the RTT $RTT ms" \
-	"$lat" $((RTT - TOL_RTT_LO)) $((RTT + TOL_RTT_HI))
+ktap_print_msg "lat_synack median $lat ms ($B0_LAT_SYNACK_SAMPLES samples, $(fmt_ms "$B0_LAT_SYNACK_MIN")..$(fmt_ms "$B0_LAT_SYNACK_MAX")), netem RTT $RTT ms, client connect() median $conn_ms ms; want >= $((RTT - TOL_RTT_LO)) ms and <= connect + $TOL_CONN ms"
+check_cmp "lat_synack median >= the RTT $RTT ms - $TOL_RTT_LO ms" \
+	"$lat" ">=" $((RTT - TOL_RTT_LO))
 check_cmp "lat_synack median <= the client's connect() median + $TOL_CONN ms" \
 	"$lat" "<=" "$(awk -v c="$conn_ms" -v t="$TOL_CONN" 'BEGIN { print c + t }')"
 
-ktap_print_msg "fct median $fct ms ($B0_FCT_SAMPLES samples, $(fmt_ms "$B0_FCT_MIN")..$(fmt_ms "$B0_FCT_MAX")), client connect-to-close median $life_ms ms, 3 RTT + delay = $FCT ms; want $life_ms +- $TOL_FCT ms and within [$((FCT - TOL_FCT_LO)), $((FCT + TOL_FCT_HI))] ms"
+ktap_print_msg "fct median $fct ms ($B0_FCT_SAMPLES samples, $(fmt_ms "$B0_FCT_MIN")..$(fmt_ms "$B0_FCT_MAX")), client connect-to-close median $life_ms ms, 3 RTT + delay = $FCT ms; want $life_ms +- $TOL_FCT ms and >= $((FCT - TOL_FCT_LO)) ms"
 check_range "fct median within $TOL_FCT ms of the client's connect-to-close median" \
 	"$fct" "$(awk -v s="$life_ms" -v t="$TOL_FCT" 'BEGIN { print s - t }')" \
 	"$(awk -v s="$life_ms" -v t="$TOL_FCT" 'BEGIN { print s + t }')"
-check_range "fct median within [-$TOL_FCT_LO, +$TOL_FCT_HI] ms of 3 RTT + delay = $FCT ms" \
-	"$fct" $((FCT - TOL_FCT_LO)) $((FCT + TOL_FCT_HI))
+check_cmp "fct median >= 3 RTT + delay = $FCT ms - $TOL_FCT_LO ms" \
+	"$fct" ">=" $((FCT - TOL_FCT_LO))
 
 check "rmmod" aq_unload
 ktap_finished
