@@ -13,6 +13,11 @@ splat+='possible (circular|recursive) locking|inconsistent lock state|'
 splat+='suspicious RCU usage|INFO: task .* blocked|rcu: INFO|self-detected stall|'
 splat+='unreferenced object|general protection fault|Call Trace:'
 
+# timeout(1) exits 124 after SIGTERM, 137 after its SIGKILL.
+timed_out() {
+	case "$1" in 124|137) echo " (over its timeout: killed)" ;; esac
+}
+
 count_ktap() { # file, indentation of the result lines to count
 	local f=$1 ind=$2 p s n
 	p=$(grep -cE "^${ind}ok [0-9]+ " "$f" | head -1)
@@ -49,13 +54,13 @@ while read -r kind path timeout; do
 		case "$rc" in
 		0) [ "$p" -gt 0 ] || { problems+=("$name: passed with no test line"); n=$((n + 1)); } ;;
 		4) [ "$s" -gt 0 ] || s=1 ;;
-		*) problems+=("$name: exited $rc"); [ "$n" -gt 0 ] || n=1 ;;
+		*) problems+=("$name: exited $rc$(timed_out "$rc")"); [ "$n" -gt 0 ] || n=1 ;;
 		esac
 		pass=$((pass + p)) fail=$((fail + n)) skip=$((skip + s)) ;;
 	broken|demo)
 		sed "s/^/[$name] /" "$run/$name.out"
 		if [ "$rc" = 0 ]; then pass=$((pass + 1)); else
-			problems+=("$name: exited $rc"); fail=$((fail + 1)); fi ;;
+			problems+=("$name: exited $rc$(timed_out "$rc")"); fail=$((fail + 1)); fi ;;
 	esac
 done <"$run/plan"
 
