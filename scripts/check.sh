@@ -61,6 +61,7 @@ for series in 6.1 6.12; do
 	fi
 done
 stage "test kernel (cached)" tests/vm/build-kernel.sh
+(. tests/vm/common.sh && aq_prune_kernels)
 kobj=$(tests/vm/build-kernel.sh 2>/dev/null)/obj
 stage "sparse (C=2) against the test kernel" \
 	env AQ_KMAKE_ARGS="C=2" tests/vm/build-modules.sh "$kobj" build/sparse

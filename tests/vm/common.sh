@@ -16,3 +16,19 @@ aq_kernel_key() {
 }
 
 aq_kernel_dir() { echo "$AQ_CACHE/kernel-$(aq_kernel_key)"; }
+
+# Delete cached kernels of other keys (stale fragments or sources), unless
+# a build of theirs is under way. Each entry takes about 2 GB.
+aq_prune_kernels() {
+	local keep d
+	keep=$(aq_kernel_dir)
+	for d in "$AQ_CACHE"/kernel-*; do
+		[ -d "$d" ] && [ "$d" != "$keep" ] || continue
+		(
+			exec 9>"$d.lock"
+			flock -n 9 || exit 0
+			rm -rf "$d"
+			rm -f "$d.lock"
+		)
+	done
+}
