@@ -108,6 +108,41 @@ void aq_stats_destroy(struct aq_stats *s);
 void aq_observe(struct aq_stats *s, unsigned int backend,
 		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns);
 
+/**
+ * struct aq_lb_choice - how aq_observe_lb() chooses a flow's backend
+ * @pick: the scheduler, for a new flow; a column, or < 0 if no backend
+ *	may take new flows.
+ * @fallback: the column of a packet of no tracked flow (consistent
+ *	hashing, so every packet of that flow goes the same way); or < 0.
+ * @ctx: passed to both.
+ */
+struct aq_lb_choice {
+	int (*pick)(void *ctx);
+	int (*fallback)(void *ctx);
+	void *ctx;
+};
+
+/**
+ * aq_observe_lb() - account one packet sent by a client to a balanced VIP
+ *	and tell which backend it goes to
+ * @s: the VIP's statistics.
+ * @ft: the flow table (NULL: every packet takes the fallback).
+ * @pkt: the parsed packet, addressed to the VIP.
+ * @now_ns: current time.
+ * @choice: the scheduler and the fallback.
+ *
+ * A packet of a tracked flow goes to the flow's backend. A packet that
+ * starts a flow (TCP SYN, any UDP packet) gets a backend from @choice->pick
+ * and a flow entry; if the table has no room for it (n_cls), or for a
+ * packet of no tracked flow, @choice->fallback decides. The features are
+ * those of aq_observe(), keyed by the VIP's 5-tuple.
+ *
+ * Return: the backend column, or -1 (drop the packet: nothing to send to).
+ */
+int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
+		  const struct aq_pkt *pkt, u64 now_ns,
+		  const struct aq_lb_choice *choice);
+
 /* Count a packet the VIP saw but could not attribute. */
 static inline void aq_stats_vip_inc(struct aq_stats *s,
 				    enum aq_vip_counter c)

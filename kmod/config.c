@@ -2,12 +2,15 @@
 /*
  * Parsing of service specifications given as module parameters:
  *
- *	NAME/PROTO/VIP:PORT/BACKEND:PORT[,BACKEND:PORT...]
+ *	NAME/PROTO/VIP:PORT/BACKEND:PORT[@WEIGHT][,...][/MODE[/SCHED]]
  *
  * NAME is 1-31 characters of [A-Za-z0-9_.-]; PROTO is tcp or udp; an IPv6
  * address is written in brackets, [fd00::1]:80. Backends take columns 0, 1,
- * ... in order; "-" leaves a column empty. The VIP and its backends share
- * one address family. Pure C: also compiled in userspace for host tests.
+ * ... in order; "-" leaves a column empty. WEIGHT is 0..AQ_MAX_WEIGHT
+ * (default 1). MODE is observe (default), nat or ipip; SCHED is maglev
+ * (default), sed, lsq or random: the names of the uapi enums. The VIP and
+ * its backends share one address family. Pure C: also compiled in
+ * userspace for host tests.
  */
 #include <linux/errno.h>
 #include <linux/inet.h>
@@ -17,13 +20,46 @@
 
 #include "config.h"
 
+const char *const aq_mode_names[AQ_NR_MODES] = {
+	[AQ_MODE_OBSERVE] = "observe",
+	[AQ_MODE_NAT] = "nat",
+	[AQ_MODE_IPIP] = "ipip",
+};
+
+const char *const aq_sched_names[AQ_NR_SCHEDS] = {
+	[AQ_SCHED_MAGLEV] = "maglev",
+	[AQ_SCHED_SED] = "sed",
+	[AQ_SCHED_LSQ] = "lsq",
+	[AQ_SCHED_RANDOM] = "random",
+};
+
 static bool aq_name_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
-static int aq_parse_port(const char *s, u16 *port)
+/**
+ * aq_valid_name() - a VIP name: 1..AQ_NAME_LEN-1 of [A-Za-z0-9_.-]
+ * @name: NUL-terminated text
+ *
+ * Return: true if valid.
+ */
+bool aq_valid_name(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (!len || len >= AQ_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!aq_name_char_ok(name[i]))
+			return false;
+	return true;
+}
+
+/* A decimal number in [lo, hi]: -EINVAL if not a number, -ERANGE. */
+static int aq_parse_uint(const char *s, unsigned int lo, unsigned int hi,
+			 unsigned int *out)
 {
 	unsigned int v = 0;
 
@@ -33,13 +69,40 @@ static int aq_parse_port(const char *s, u16 *port)
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
 		v = v * 10 + (*s - '0');
-		if (v > 65535)
+		if (v > hi)
 			return -ERANGE;
 	}
+	if (v < lo)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int aq_parse_port(const char *s, u16 *port)
+{
+	unsigned int v;
+	int err = aq_parse_uint(s, 0, 65535, &v);
+
+	if (err)
+		return err;
 	if (!v)
 		return -EINVAL;
 	*port = v;
 	return 0;
+}
+
+static int aq_parse_enum(const char *s, const char *const *names,
+			 unsigned int n, u8 *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /**
@@ -102,8 +165,7 @@ static char *aq_next(char **s, char sep)
  */
 int aq_parse_vip(char *spec, struct aq_vip_config *cfg, const char **bad)
 {
-	char *name, *proto, *vip, *backends, *tok;
-	size_t i, len;
+	char *name, *proto, *vip, *backends, *mode, *sched, *tok;
 	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -111,18 +173,20 @@ int aq_parse_vip(char *spec, struct aq_vip_config *cfg, const char **bad)
 	name = aq_next(&spec, '/');
 	proto = aq_next(&spec, '/');
 	vip = aq_next(&spec, '/');
-	backends = spec;
+	backends = aq_next(&spec, '/');
+	mode = aq_next(&spec, '/');
+	sched = aq_next(&spec, '/');
 	if (!proto || !vip || !backends)
 		return -EINVAL;
+	if (spec) {
+		*bad = spec;
+		return -EINVAL;
+	}
 
 	*bad = name;
-	len = strlen(name);
-	if (!len || len >= AQ_NAME_LEN)
+	if (!aq_valid_name(name))
 		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!aq_name_char_ok(name[i]))
-			return -EINVAL;
-	memcpy(cfg->name, name, len);
+	strscpy(cfg->name, name, sizeof(cfg->name));
 
 	*bad = proto;
 	if (!strcmp(proto, "tcp"))
@@ -138,19 +202,40 @@ int aq_parse_vip(char *spec, struct aq_vip_config *cfg, const char **bad)
 		return err;
 
 	while ((tok = aq_next(&backends, ',')) != NULL) {
-		struct aq_endpoint *ep;
+		unsigned int col = cfg->nr_backends;
+		char *weight;
 
 		*bad = tok;
-		if (cfg->nr_backends == AQ_MAX_BACKENDS)
+		if (col == AQ_MAX_BACKENDS)
 			return -E2BIG;
-		ep = &cfg->backends[cfg->nr_backends++];
+		cfg->nr_backends++;
 		if (!strcmp(tok, "-"))
 			continue;
-		err = aq_parse_endpoint(tok, ep);
+		weight = strchr(tok, '@');
+		cfg->weights[col] = 1;
+		if (weight) {
+			*weight++ = '\0';
+			err = aq_parse_uint(weight, 0, AQ_MAX_WEIGHT,
+					    &cfg->weights[col]);
+			if (err)
+				return err;
+		}
+		err = aq_parse_endpoint(tok, &cfg->backends[col]);
 		if (err)
 			return err;
-		if (ep->family != cfg->vip.family)
+		if (cfg->backends[col].family != cfg->vip.family)
 			return -EAFNOSUPPORT;
+	}
+	if (mode) {
+		*bad = mode;
+		if (aq_parse_enum(mode, aq_mode_names, AQ_NR_MODES, &cfg->mode))
+			return -EINVAL;
+	}
+	if (sched) {
+		*bad = sched;
+		if (aq_parse_enum(sched, aq_sched_names, AQ_NR_SCHEDS,
+				  &cfg->sched))
+			return -EINVAL;
 	}
 	*bad = NULL;
 	return 0;

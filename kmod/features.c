@@ -127,7 +127,7 @@ static const struct aq_field_init aq_vip_counter_fields[AQ_NR_VIP_COUNTERS] = {
 	[AQ_VC_MALFORMED] = { "malformed", "pkt", 0 },
 	[AQ_VC_FRAGMENT] = { "fragment", "pkt", 0 },
 	[AQ_VC_OTHER]	= { "other", "pkt", 0 },
-	[AQ_VC_RESERVED] = { "reserved", "", 0 },
+	[AQ_VC_DROPPED] = { "dropped", "pkt", 0 },
 };
 
 static const struct aq_field_init aq_feature_fields[AQ_NR_FEATURES] = {
@@ -485,6 +485,82 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 				  aq_udp_fn, &o);
 	if (ret == -ENOSPC)
 		aq_count(s, backend, AQ_C_N_CLS);
+}
+
+/* As the TCP/UDP callbacks, for a flow whose backend the flow decides. */
+static int aq_lb_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
+{
+	struct aq_obs *o = arg;
+
+	if (!is_new)
+		o->backend = f->backend;
+	return aq_tcp_fn(f, is_new, arg);
+}
+
+static int aq_lb_udp_fn(struct aq_flow *f, bool is_new, void *arg)
+{
+	struct aq_obs *o = arg;
+
+	if (!is_new)
+		o->backend = f->backend;
+	return aq_udp_fn(f, is_new, arg);
+}
+
+int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
+		  const struct aq_pkt *pkt, u64 now_ns,
+		  const struct aq_lb_choice *choice)
+{
+	struct aq_obs o = {
+		.s = s,
+		.pkt = pkt,
+		.now_ns = now_ns,
+	};
+	aq_flow_fn fn = pkt->proto == IPPROTO_TCP ? aq_lb_tcp_fn : aq_lb_udp_fn;
+	struct aq_flow_key key;
+	bool create, untracked = false;
+	int col = -1, ret = -ENOENT;
+	s64 prev;
+
+	if (pkt->proto == IPPROTO_TCP)
+		create = (pkt->tcp_flags & (AQ_TCP_SYN | AQ_TCP_ACK |
+					    AQ_TCP_RST)) == AQ_TCP_SYN;
+	else if (pkt->proto == IPPROTO_UDP)
+		create = true;
+	else
+		return -1;
+	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	o.backend = AQ_MAX_BACKENDS;
+
+	if (ft) {
+		aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
+				 pkt->daddr, pkt->sport, pkt->dport);
+		ret = aq_flowtable_update(ft, &key, s, now_ns, false, fn, &o);
+		if (ret == -ENOENT && create) {
+			col = choice->pick(choice->ctx);
+			if (col < 0)
+				return -1;
+			o.backend = col;
+			ret = aq_flowtable_update(ft, &key, s, now_ns, true, fn,
+						  &o);
+			untracked = ret == -ENOSPC;
+		}
+	}
+	if (ret) {
+		/* Not tracked: the same backend for every packet of it. */
+		col = choice->fallback(choice->ctx);
+		if (col < 0)
+			return -1;
+		o.backend = col;
+		if (untracked)
+			aq_count(s, col, AQ_C_N_CLS);
+	}
+	col = o.backend;
+	aq_count(s, col, AQ_C_N_PACKET);
+	prev = atomic64_xchg(&s->last_pkt_ns[col], now_ns);
+	if (prev)
+		aq_obs_sample(&o, AQ_F_IAT_P,
+			      aq_ns_to_us((s64)(now_ns - (u64)prev)));
+	return col;
 }
 
 u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,

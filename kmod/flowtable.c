@@ -230,8 +230,8 @@ unsigned int aq_flowtable_expire(struct aq_flowtable *ft, u64 now_ns,
 	return ended;
 }
 
-unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
-				u64 now_ns)
+unsigned int aq_flowtable_flush_backend(struct aq_flowtable *ft, void *owner,
+					int backend, u64 now_ns)
 {
 	unsigned int ended = 0;
 	u32 bucket, i;
@@ -242,7 +242,8 @@ unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
 
 		spin_lock_bh(lock);
 		for (i = base; i < base + ft->ways; i++) {
-			if (ft->tags[i] && ft->flows[i].owner == owner) {
+			if (ft->tags[i] && ft->flows[i].owner == owner &&
+			    (backend < 0 || ft->flows[i].backend == backend)) {
 				aq_ft_finish(ft, i, now_ns, AQ_END_FLUSH,
 					     NULL);
 				ended++;
@@ -251,6 +252,12 @@ unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
 		spin_unlock_bh(lock);
 	}
 	return ended;
+}
+
+unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
+				u64 now_ns)
+{
+	return aq_flowtable_flush_backend(ft, owner, -1, now_ns);
 }
 
 unsigned int aq_flowtable_count(struct aq_flowtable *ft)

@@ -238,6 +238,19 @@ unsigned int aq_flowtable_expire(struct aq_flowtable *ft, u64 now_ns,
 unsigned int aq_flowtable_flush(struct aq_flowtable *ft, void *owner,
 				u64 now_ns);
 
+/**
+ * aq_flowtable_flush_backend() - end every flow of @owner whose @backend
+ *	field is @backend (AQ_END_FLUSH); @backend < 0: all of @owner's
+ * @ft: the table.
+ * @owner: the owner.
+ * @backend: the backend column, or < 0.
+ * @now_ns: current time.
+ *
+ * Return: flows ended.
+ */
+unsigned int aq_flowtable_flush_backend(struct aq_flowtable *ft, void *owner,
+					int backend, u64 now_ns);
+
 /* Entries in use (walks the table under the locks; for tests and proc). */
 unsigned int aq_flowtable_count(struct aq_flowtable *ft);
 

@@ -14,13 +14,14 @@
 #include <net/net_namespace.h>
 
 #include "device.h"
+#include "genl.h"
 #include "netfilter.h"
 #include "vip.h"
 
 static char *vips;
 module_param(vips, charp, 0444);
 MODULE_PARM_DESC(vips,
-		 "services of the initial namespace: NAME/PROTO/VIP:PORT/BACKEND:PORT[,BACKEND:PORT...][;...]; IPv6 in brackets, '-' skips a column");
+		 "services of the initial namespace: NAME/PROTO/VIP:PORT/BACKEND:PORT[@WEIGHT][,...][/MODE[/SCHED]][;...]; IPv6 in brackets, '-' skips a column");
 
 static unsigned int flow_entries = AQ_FT_DEFAULT_ENTRIES;
 module_param(flow_entries, uint, 0444);
@@ -129,8 +130,13 @@ static int __init aq_init(void)
 	err = aq_device_init();
 	if (err)
 		goto err_netfilter;
+	err = aq_genl_init();
+	if (err)
+		goto err_device;
 	return 0;
 
+err_device:
+	aq_device_exit();
 err_netfilter:
 	aq_netfilter_exit();
 	return err;
@@ -138,6 +144,7 @@ err_netfilter:
 
 static void __exit aq_exit(void)
 {
+	aq_genl_exit();
 	aq_device_exit();
 	aq_netfilter_exit();
 }

@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter glue: one pair of hooks (IPv4, IPv6) per network namespace, at
- * POST_ROUTING just before source NAT. There every destination NAT (IPVS,
- * nftables DNAT) has happened, and both forwarded and locally generated
- * packets pass, so a packet's destination is the backend that serves it.
- * The hook only copies headers and hands them to the pure-C core.
+ * Netfilter glue: two pairs of hooks (IPv4, IPv6) per network namespace.
+ *
+ * POST_ROUTING, just before source NAT, observes: there every destination
+ * NAT (IPVS, nftables DNAT) has happened, and both forwarded and locally
+ * generated packets pass, so a packet's destination is the backend that
+ * serves it. The hook only copies headers and hands them to the pure-C
+ * core. It also rewrites the replies of VIPs in mode nat (lb.c).
+ *
+ * PRE_ROUTING, after defragmentation and before conntrack, balances the
+ * VIPs in mode nat or ipip (lb.c); those are observed there, by the VIP's
+ * 5-tuple, and skipped at POST_ROUTING.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +25,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "lb.h"
 #include "netfilter.h"
 #include "packet.h"
 #include "procfs.h"
@@ -70,8 +77,13 @@ static unsigned int aq_hook(void *priv, struct sk_buff *skb,
 	}
 	if (res != AQ_PARSE_OK)
 		return NF_ACCEPT;
+	if (READ_ONCE(an->nr_nat_vips) && aq_lb_reply(an, skb, &pkt))
+		return NF_ACCEPT;
 	ref = aq_backend_lookup(an, family, pkt.daddr, pkt.proto, pkt.dport);
 	if (ref) {
+		/* Balanced VIPs are observed before routing. */
+		if (READ_ONCE(ref->vip->cfg.mode) != AQ_MODE_OBSERVE)
+			return NF_ACCEPT;
 		/* Pairs with the release that published the table. */
 		struct aq_flowtable *ft = smp_load_acquire(&an->ft);
 
@@ -95,6 +107,18 @@ static const struct nf_hook_ops aq_hook_ops[] = {
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_POST_ROUTING,
 		.priority	= NF_IP6_PRI_NAT_SRC - 1,
+	},
+	{
+		.hook		= aq_lb_hook,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	},
+	{
+		.hook		= aq_lb_hook,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
 	},
 };
 

@@ -137,6 +137,7 @@ static int aq_parse_ipv4(const u8 *p, unsigned int avail,
 	memcpy(pkt->saddr, p + 12, 4);
 	memcpy(pkt->daddr, p + 16, 4);
 	pkt->total_len = tot_len;
+	pkt->l4_off = ihl;
 	return aq_parse_l4(p + ihl, avail - ihl, tot_len - ihl, pkt);
 }
 
@@ -192,6 +193,7 @@ static int aq_parse_ipv6(const u8 *p, unsigned int avail,
 	memcpy(pkt->saddr, p + 8, 16);
 	memcpy(pkt->daddr, p + 24, 16);
 	pkt->total_len = tot_len;
+	pkt->l4_off = off;
 	return aq_parse_l4(p + off, avail - off, tot_len - off, pkt);
 }
 

@@ -61,6 +61,7 @@ enum aq_parse_result {
  * @tsecr: TCP timestamp echo reply (valid if @has_ts).
  * @payload_len: L4 payload bytes, from the IP lengths (not the buffer).
  * @total_len: IP packet length (IPv4 total length, IPv6 40 + payload).
+ * @l4_off: offset of the TCP/UDP header from the start of the IP header.
  */
 struct aq_pkt {
 	u8 saddr[16];
@@ -80,6 +81,7 @@ struct aq_pkt {
 	u32 tsecr;
 	u32 payload_len;
 	u32 total_len;
+	u32 l4_off;
 };
 
 /**

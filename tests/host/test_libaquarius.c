@@ -155,7 +155,7 @@ static void test_validation(void)
 	synth_free(&s);
 
 	EXPECT_REJECT(h->magic ^= 1, EINVAL, "magic", "bad magic");
-	EXPECT_REJECT(h->version = 2, EPROTO, "version", "other layout version");
+	EXPECT_REJECT(h->version = AQ_LAYOUT_VERSION + 1, EPROTO, "version", "other layout version");
 	EXPECT_REJECT(h->header_size = 64, EINVAL, "header_size", "bad header_size");
 	EXPECT_REJECT(h->region_size += PAGE, EINVAL, "region_size",
 		      "region_size above the mapped size");

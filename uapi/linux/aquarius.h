@@ -66,6 +66,19 @@
  * A slot equal to 0 is empty. The age of a sample in ms is
  * (__u32)(now_ms - time) for samples younger than 49 days. Values that do
  * not fit saturate at the type's limit.
+ *
+ * Weights
+ * -------
+ * The header also shows the VIP's mode, scheduler and backend weights, as
+ * last set through netlink. The kernel rewrites them as one set:
+ *
+ *	writer:  weights_seq++ (odd); smp_wmb(); write weights[], draining;
+ *	         smp_wmb(); weights_seq++ (even)
+ *	reader:  s1 = load_acquire(weights_seq); copy; smp_rmb();
+ *	         s2 = weights_seq; consistent iff s1 == s2 and s1 is even.
+ *
+ * A backend receives new flows iff it is active, its weight is not 0 and
+ * it is not draining. Established flows stay where they are.
  */
 #ifndef _UAPI_LINUX_AQUARIUS_H
 #define _UAPI_LINUX_AQUARIUS_H
@@ -73,7 +86,7 @@
 #include <linux/types.h>
 
 #define AQ_REGION_MAGIC		0x41515541	/* "AQUA" read as LE bytes */
-#define AQ_LAYOUT_VERSION	1
+#define AQ_LAYOUT_VERSION	2
 #define AQ_MAX_BACKENDS		64
 #define AQ_NAME_LEN		32		/* VIP name, NUL included */
 #define AQ_NR_FRAMES		4
@@ -98,7 +111,7 @@ enum aq_vip_counter {
 	AQ_VC_MALFORMED,	/* truncated or invalid headers */
 	AQ_VC_FRAGMENT,		/* IP fragments (not parsed) */
 	AQ_VC_OTHER,		/* to a backend address, unknown port/proto */
-	AQ_VC_RESERVED,
+	AQ_VC_DROPPED,		/* to a balanced VIP, dropped: no backend */
 	AQ_NR_VIP_COUNTERS
 };
 
@@ -167,6 +180,13 @@ struct aq_region_header {
 	struct aq_field_desc counters[AQ_NR_COUNTERS];
 	struct aq_field_desc vip_counters[AQ_NR_VIP_COUNTERS];
 	struct aq_field_desc features[AQ_NR_FEATURES];
+	/* Load balancing state (layout version 2), see "Weights" above. */
+	__u8 mode;			/* enum aq_mode */
+	__u8 sched;			/* enum aq_sched */
+	__u16 reserved2;
+	__u32 weights_seq;		/* odd while weights are rewritten */
+	__u64 draining;			/* bit i set: backend i drains */
+	__u32 weights[AQ_MAX_BACKENDS];	/* configured weight per column */
 };
 
 /* One snapshot of the counters. */
@@ -181,5 +201,133 @@ struct aq_frame {
 /* Slot encoding helpers. */
 #define AQ_SLOT_TIME_MS(s)	((__u32)((__u64)(s) >> 32))
 #define AQ_SLOT_VALUE(s)	((__u32)(s))
+
+/*
+ * Generic netlink family AQ_GENL_NAME
+ * ===================================
+ * Configures VIPs and backends of the caller's network namespace (the
+ * family is netnsok; a namespace sees and changes only its own VIPs).
+ * Commands marked (admin) need CAP_NET_ADMIN in the namespace's user
+ * namespace, else EPERM. Every command is strictly validated: unknown
+ * attributes, wrong lengths and out-of-range values are rejected with
+ * EINVAL (ERANGE for a value outside its bounds) and an extended ACK that
+ * points at the attribute; a missing required attribute is reported as
+ * missing. A rejected command changes nothing.
+ *
+ * AQ_CMD_VIP_NEW (admin): create a VIP.
+ *	required: AQ_A_VIP_NAME, AQ_A_VIP_ADDR, AQ_A_VIP_PORT, AQ_A_VIP_PROTO
+ *	optional: AQ_A_VIP_MODE (AQ_MODE_OBSERVE), AQ_A_VIP_SCHED
+ *		  (AQ_SCHED_MAGLEV), AQ_A_VIP_SNAPSHOT_MS (module default),
+ *		  AQ_A_VIP_BACKENDS (initial backends, as for BACKEND_NEW)
+ *	errors: EEXIST name, or a backend (address, port, protocol) already
+ *		in use in the namespace, or the (address, port, protocol) of
+ *		another VIP; ENOSPC past AQ_MAX_VIPS VIPs.
+ * AQ_CMD_VIP_DEL (admin): remove a VIP. required: AQ_A_VIP_NAME.
+ *	Its flows end (counted as completed), its region stays valid while
+ *	mapped. errors: ENOENT.
+ * AQ_CMD_VIP_GET: one VIP (AQ_A_VIP_NAME) or, as a dump, all of them.
+ *	The reply (cmd AQ_CMD_VIP_NEW) carries every VIP attribute, the
+ *	region to mmap (AQ_A_VIP_ID, AQ_A_VIP_REGION_OFFSET and _SIZE) and
+ *	AQ_A_VIP_BACKENDS with every backend's column, address, port, weight
+ *	and drain flag.
+ * AQ_CMD_VIP_SET (admin): change a VIP. required: AQ_A_VIP_NAME.
+ *	optional: AQ_A_VIP_MODE, AQ_A_VIP_SCHED, AQ_A_VIP_SNAPSHOT_MS.
+ *	Established flows keep their backend across a mode or scheduler
+ *	change. (Address, port and protocol are fixed: delete and re-add.)
+ * AQ_CMD_BACKEND_NEW (admin): add a backend. required: AQ_A_VIP_NAME,
+ *	AQ_A_BACKEND with AQ_BA_ADDR and AQ_BA_PORT; optional AQ_BA_COLUMN
+ *	(default: the first free one), AQ_BA_WEIGHT (default 1), AQ_BA_DRAIN.
+ *	The backend's family is the VIP's. errors: EEXIST column or address in
+ *	use, ENOSPC all AQ_MAX_BACKENDS columns taken.
+ * AQ_CMD_BACKEND_DEL (admin): remove a backend, named by AQ_BA_COLUMN or by
+ *	AQ_BA_ADDR and AQ_BA_PORT inside AQ_A_BACKEND. Its flows end at once
+ *	(counted as completed) and are no longer forwarded to it.
+ *	errors: ENOENT.
+ * AQ_CMD_BACKEND_SET (admin): change AQ_BA_WEIGHT and/or AQ_BA_DRAIN of a
+ *	backend named as for BACKEND_DEL.
+ * AQ_CMD_WEIGHTS_SET (admin): set the weights of all backends at once.
+ *	required: AQ_A_VIP_NAME, AQ_A_VIP_WEIGHTS (one __u32 per column from
+ *	column 0, at most AQ_MAX_BACKENDS). Every column holding a backend must
+ *	be covered; a column without a backend must get 0. New flows see
+ *	either the old or the new set, never a mix.
+ *
+ * Events: every successful write command is announced to the multicast
+ * group AQ_GENL_MCGRP_EVENTS with the same command number; the message
+ * carries the VIP as a VIP_GET reply does (AQ_CMD_VIP_DEL: name and id only).
+ *
+ * Weights: 0..AQ_MAX_WEIGHT; 0 drains the backend like AQ_BA_DRAIN.
+ * Addresses are raw network-order bytes: 4 for IPv4, 16 for IPv6. Ports
+ * are host-order __u16, 1..65535.
+ */
+#define AQ_GENL_NAME		"aquarius"
+#define AQ_GENL_VERSION		1
+#define AQ_GENL_MCGRP_EVENTS	"events"
+#define AQ_MAX_VIPS		256	/* per network namespace */
+#define AQ_MAX_WEIGHT		65535
+#define AQ_SNAPSHOT_MS_MIN	10
+#define AQ_SNAPSHOT_MS_MAX	60000
+/* A VIP's region is mapped at offset id << AQ_REGION_OFFSET_SHIFT. */
+#define AQ_REGION_OFFSET_SHIFT	32
+
+enum aq_mode {
+	AQ_MODE_OBSERVE,	/* count only; something else forwards */
+	AQ_MODE_NAT,		/* rewrite VIP to backend, replies back */
+	AQ_MODE_IPIP,		/* encapsulate to the backend (IPIP/IP6IP6);
+				 * replies go straight to the client (DSR) */
+	AQ_NR_MODES
+};
+
+enum aq_sched {
+	AQ_SCHED_MAGLEV,	/* weighted consistent hashing (default) */
+	AQ_SCHED_SED,		/* argmin (n_flow_on + 1) / weight */
+	AQ_SCHED_LSQ,		/* argmin n_flow_on */
+	AQ_SCHED_RANDOM,	/* weighted random (alias table) */
+	AQ_NR_SCHEDS
+};
+
+enum aq_cmd {
+	AQ_CMD_UNSPEC,
+	AQ_CMD_VIP_NEW,
+	AQ_CMD_VIP_DEL,
+	AQ_CMD_VIP_GET,
+	AQ_CMD_VIP_SET,
+	AQ_CMD_BACKEND_NEW,
+	AQ_CMD_BACKEND_DEL,
+	AQ_CMD_BACKEND_SET,
+	AQ_CMD_WEIGHTS_SET,
+	__AQ_CMD_MAX
+};
+#define AQ_CMD_MAX	(__AQ_CMD_MAX - 1)
+
+enum aq_attr {
+	AQ_A_UNSPEC,
+	AQ_A_PAD,
+	AQ_A_VIP_NAME,		/* string, 1..AQ_NAME_LEN-1 of [A-Za-z0-9_.-] */
+	AQ_A_VIP_ADDR,		/* binary, 4 or 16 bytes */
+	AQ_A_VIP_PORT,		/* __u16, 1..65535 */
+	AQ_A_VIP_PROTO,		/* __u8, IPPROTO_TCP or IPPROTO_UDP */
+	AQ_A_VIP_MODE,		/* __u8, enum aq_mode */
+	AQ_A_VIP_SCHED,		/* __u8, enum aq_sched */
+	AQ_A_VIP_SNAPSHOT_MS,	/* __u32, AQ_SNAPSHOT_MS_MIN..._MAX */
+	AQ_A_VIP_ID,		/* __u32, reply only */
+	AQ_A_VIP_REGION_OFFSET,	/* __u64, reply only: mmap offset */
+	AQ_A_VIP_REGION_SIZE,	/* __u64, reply only: mmap length */
+	AQ_A_VIP_BACKENDS,	/* nest of AQ_A_BACKEND */
+	AQ_A_BACKEND,		/* nest, enum aq_backend_attr */
+	AQ_A_VIP_WEIGHTS,	/* binary, __u32[1..AQ_MAX_BACKENDS] */
+	__AQ_A_MAX
+};
+#define AQ_A_MAX	(__AQ_A_MAX - 1)
+
+enum aq_backend_attr {
+	AQ_BA_UNSPEC,
+	AQ_BA_COLUMN,		/* __u8, 0..AQ_MAX_BACKENDS-1 */
+	AQ_BA_ADDR,		/* binary, 4 or 16 bytes, the VIP's family */
+	AQ_BA_PORT,		/* __u16, 1..65535 */
+	AQ_BA_WEIGHT,		/* __u32, 0..AQ_MAX_WEIGHT */
+	AQ_BA_DRAIN,		/* __u8, 0 or 1 */
+	__AQ_BA_MAX
+};
+#define AQ_BA_MAX	(__AQ_BA_MAX - 1)
 
 #endif /* _UAPI_LINUX_AQUARIUS_H */

@@ -37,7 +37,7 @@ import time
 
 # ---- uapi/linux/aquarius.h ------------------------------------------------
 AQ_REGION_MAGIC = 0x41515541
-AQ_LAYOUT_VERSION = 1
+AQ_LAYOUT_VERSION = 2
 AQ_MAX_BACKENDS = 64
 AQ_NAME_LEN = 32
 AQ_NR_FRAMES = 4
@@ -50,7 +50,7 @@ AQ_FIELD_TCP_ONLY = 1 << 1
 # names are the enumerators without their prefix, lower case.
 COUNTERS = ["n_packet", "n_flow", "n_fct", "n_flow_on", "n_cls", "n_ooo",
             "n_dpk", "n_rtr"]
-VIP_COUNTERS = ["malformed", "fragment", "other", "reserved"]
+VIP_COUNTERS = ["malformed", "fragment", "other", "dropped"]
 FEATURES = ["byte_p", "byte_f_on", "byte_f", "iat_f", "iat_p", "iat_ppf",
             "flow_duration", "fct", "win", "d_win", "lat_synack", "pt_1st",
             "pt_gen"]
@@ -75,15 +75,18 @@ HDR_U32 = ["magic", "version", "header_size", "region_size", "nr_backends",
 LATEST_SEQ_OFF = 14 * 4 + 2 * 8                  # 72
 BACKEND_DESC = struct.Struct("<16sHB5x")         # struct aq_backend_desc
 FIELD_DESC = struct.Struct("<16s8sII")           # struct aq_field_desc
+# mode, sched, reserved2, weights_seq, draining, weights[64] (version 2)
+HDR_LB = struct.Struct("<BBHIQ%dI" % AQ_MAX_BACKENDS)
 HEADER_SIZE = (HDR_FIXED.size + AQ_MAX_BACKENDS * BACKEND_DESC.size +
-               (NR_COUNTERS + NR_VIP_COUNTERS + NR_FEATURES) * FIELD_DESC.size)
+               (NR_COUNTERS + NR_VIP_COUNTERS + NR_FEATURES) * FIELD_DESC.size +
+               HDR_LB.size)
 # struct aq_frame
 FRAME = struct.Struct("<3Q%dQ%dQ" % (NR_VIP_COUNTERS,
                                     AQ_MAX_BACKENDS * NR_COUNTERS))
 U64 = struct.Struct("<Q")
 
 assert HDR_FIXED.size == 136 and BACKEND_DESC.size == 24
-assert FIELD_DESC.size == 32 and HEADER_SIZE == 2472 and FRAME.size == 4152
+assert FIELD_DESC.size == 32 and HEADER_SIZE == 2744 and FRAME.size == 4152
 
 AF_INET, AF_INET6 = socket.AF_INET, socket.AF_INET6
 PROTO_NAMES = {6: "tcp", 17: "udp"}
@@ -204,6 +207,11 @@ class Region:
         self.counter_desc = fields(NR_COUNTERS)
         self.vip_counter_desc = fields(NR_VIP_COUNTERS)
         self.feature_desc = fields(NR_FEATURES)
+        lb = HDR_LB.unpack_from(buf, off)
+        off += HDR_LB.size
+        h["mode"], h["sched"], h["weights_seq"], h["draining"] = (
+            lb[0], lb[1], lb[3], lb[4])
+        self.weights = list(lb[5:])
         assert off == HEADER_SIZE
         self.validate()
 
