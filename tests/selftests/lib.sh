@@ -17,7 +17,7 @@ AQ_KO=$AQ_MOD_DIR/aquarius.ko
 ktap_pass=0 ktap_fail=0 ktap_skip=0 ktap_n=0
 
 ktap_print_header() { echo "TAP version 13"; }
-ktap_set_plan() { echo "1..$1"; }
+ktap_set_plan() { ktap_plan=$1; echo "1..$1"; }
 ktap_test_pass() { ktap_n=$((ktap_n + 1)); ktap_pass=$((ktap_pass + 1)); echo "ok $ktap_n $*"; }
 ktap_test_fail() { ktap_n=$((ktap_n + 1)); ktap_fail=$((ktap_fail + 1)); echo "not ok $ktap_n $*"; }
 ktap_test_skip() { ktap_n=$((ktap_n + 1)); ktap_skip=$((ktap_skip + 1)); echo "ok $ktap_n $* # SKIP"; }
@@ -30,6 +30,8 @@ check() {
 }
 
 ktap_finished() {
+	# A script that cannot know its count up front gives the plan last.
+	[ -n "${ktap_plan:-}" ] || echo "1..$ktap_n"
 	echo "# Totals: pass:$ktap_pass fail:$ktap_fail skip:$ktap_skip"
 	if [ "$ktap_fail" -gt 0 ]; then exit $KSFT_FAIL; fi
 	if [ "$ktap_pass" -eq 0 ] && [ "$ktap_skip" -gt 0 ]; then exit $KSFT_SKIP; fi

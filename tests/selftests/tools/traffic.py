@@ -142,6 +142,7 @@ def recv_ts(sock, bufsize):
 def serve_conn(conn, peer, args, log):
     rec = {"peer": "%s:%d" % peer[:2], "ok": False}
     try:
+        rec["local"] = "%s:%d" % conn.getsockname()[:2]
         conn.settimeout(args.timeout)
         conn.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         buf = b""
