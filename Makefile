@@ -8,6 +8,9 @@
 #   make demo            the module in the VM with real traffic
 #   make vm-test T=...   one selftest script or KUnit module in the VM
 #   make style           checkpatch on our kernel sources
+#   make bench           host-native per-packet benchmark -> build/bench/results.md
+#                        and bench.png (minutes);  make bench-short: all of it, < 60 s
+#   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
 #   make install         module, tools and man page;  make dkms-install
 #
 # KDIR defaults to the running kernel's build tree; `make KDIR=/path` builds
@@ -48,6 +51,18 @@ vm-test:
 style:
 	scripts/checkpatch.sh
 
+bench:
+	$(MAKE) -C bench run
+
+bench-short:
+	$(MAKE) -C bench short
+
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz
+
+fuzz-short:
+	$(MAKE) -C tests/fuzz short
+
 install: module user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	install -D -m 0755 user/aqctl/aqctl $(DESTDIR)$(PREFIX)/sbin/aqctl
@@ -63,4 +78,5 @@ clean:
 	-$(MAKE) -C user clean
 	rm -rf build
 
-.PHONY: all module debug user deps check demo vm-test style install dkms-install clean
+.PHONY: all module debug user deps check demo vm-test style bench bench-short \
+	fuzz fuzz-short install dkms-install clean

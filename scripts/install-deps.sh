@@ -17,6 +17,10 @@ pkgs=(
 	python3-numpy ipvsadm
 	# host tests
 	valgrind clang libclang-rt-14-dev
+	# packet fuzzing: llvm-cov for the coverage summary
+	llvm-14
+	# benchmark plot (make bench)
+	python3-matplotlib
 )
 
 missing=()

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* aqctl list: the VIPs of the discovery file. */
+/* aqctl list: the VIPs and their regions (netlink, else the discovery file). */
 #include <arpa/inet.h>
 #include <stdio.h>
 
 #include "aqctl.h"
+#include "discover.h"
 #include "json.h"
 #include "libaquarius.h"
 
@@ -69,15 +70,15 @@ static void list_text(const struct aq_vip_list *l)
 int aqctl_list(struct aqctl_ctx *ctx, int argc, char **argv)
 {
 	struct aq_vip_list l;
+	int ret;
 
 	if (aqctl_want_help(ctx, argc, argv))
 		return AQCTL_EXIT_OK;
 	if (argc != 1)
 		return aqctl_usage(ctx);
-	if (aq_discovery_load(ctx->proc_path, &l)) {
-		aqctl_err(ctx, "%s", aq_errmsg());
-		return AQCTL_EXIT_ERROR;
-	}
+	ret = aqctl_discover_list(ctx, &l);
+	if (ret)
+		return ret;
 	if (ctx->json)
 		list_json(ctx, &l);
 	else

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "aqctl.h"
+#include "discover.h"
 #include "json.h"
 #include "libaquarius.h"
 
@@ -265,11 +266,9 @@ int aqctl_show(struct aqctl_ctx *ctx, int argc, char **argv)
 		return AQCTL_EXIT_OK;
 	if (argc != 2 || argv[1][0] == '-')
 		return aqctl_usage(ctx);
-	s.r = aq_region_open(argv[1], ctx->proc_path, ctx->dev_path);
-	if (!s.r) {
-		aqctl_err(ctx, "%s", aq_errmsg());
+	s.r = aqctl_region_open(ctx, argv[1]);
+	if (!s.r)
 		return AQCTL_EXIT_ERROR;
-	}
 	s.h = aq_region_header(s.r);
 	ret = aq_snapshot(s.r, &s.frame);
 	if (ret) {
