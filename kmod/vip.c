@@ -204,6 +204,7 @@ static void aq_vip_publish_config(struct aq_vip *vip)
 	unsigned int i;
 
 	WRITE_ONCE(hdr->weights_seq, hdr->weights_seq + 1);
+	/* Odd count before the fields; pairs with the reader's smp_rmb(). */
 	smp_wmb();
 	hdr->mode = cfg->mode;
 	hdr->sched = cfg->sched;
@@ -217,6 +218,7 @@ static void aq_vip_publish_config(struct aq_vip *vip)
 		hdr->backends[i].family = ep->family;
 	}
 	WRITE_ONCE(hdr->snapshot_interval_ns, vip->snapshot_ns);
+	/* The fields before the even count; pairs with the reader's load. */
 	smp_wmb();
 	WRITE_ONCE(hdr->weights_seq, hdr->weights_seq + 1);
 }

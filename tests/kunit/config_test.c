@@ -77,6 +77,36 @@ static void config_rejects_bad_tokens(struct kunit *test)
 	      cfg, -EINVAL, NULL);
 }
 
+static void config_weights_mode_sched(struct kunit *test)
+{
+	struct aq_vip_config *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80@3,-,10.0.0.3:80/nat/sed",
+	      cfg, 0, NULL);
+	KUNIT_EXPECT_EQ(test, cfg->mode, AQ_MODE_NAT);
+	KUNIT_EXPECT_EQ(test, cfg->sched, AQ_SCHED_SED);
+	KUNIT_EXPECT_EQ(test, cfg->weights[0], 3U);
+	KUNIT_EXPECT_EQ(test, cfg->weights[1], 0U);
+	KUNIT_EXPECT_EQ(test, cfg->weights[2], 1U);
+	KUNIT_EXPECT_EQ(test, cfg->backends[0].port, 80);
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80", cfg, 0, NULL);
+	KUNIT_EXPECT_EQ(test, cfg->mode, AQ_MODE_OBSERVE);
+	KUNIT_EXPECT_EQ(test, cfg->sched, AQ_SCHED_MAGLEV);
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80@0/ipip", cfg, 0, NULL);
+	KUNIT_EXPECT_EQ(test, cfg->mode, AQ_MODE_IPIP);
+	KUNIT_EXPECT_EQ(test, cfg->weights[0], 0U);
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80@65536", cfg, -ERANGE,
+	      "10.0.0.2:80");
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80@x", cfg, -EINVAL,
+	      "10.0.0.2:80");
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80/dsr", cfg, -EINVAL, "dsr");
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80/nat/rr", cfg, -EINVAL,
+	      "rr");
+	parse(test, "web/tcp/10.0.0.1:80/10.0.0.2:80/nat/sed/x", cfg, -EINVAL,
+	      "x");
+}
+
 static void config_column_limit(struct kunit *test)
 {
 	struct aq_vip_config *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
@@ -98,6 +128,7 @@ static struct kunit_case aq_config_cases[] = {
 	KUNIT_CASE(config_ipv4_service),
 	KUNIT_CASE(config_ipv6_service),
 	KUNIT_CASE(config_rejects_bad_tokens),
+	KUNIT_CASE(config_weights_mode_sched),
 	KUNIT_CASE(config_column_limit),
 	{}
 };

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 15
 
 # rejects NAME TOKEN PARAMS...: insmod fails and the log names TOKEN.
 rejects() {
@@ -48,6 +48,20 @@ if aq_load "vips=big/tcp/10.0.0.1:80/$many;v6/udp/[fd00::1]:53/[fd00:2::2]:53,-,
 else
 	ktap_test_fail "valid configuration loads"
 	ktap_test_fail "ipv6 udp column 2"
+fi
+# Weights, mode and scheduler: the same configuration as aqctl reaches.
+AQCTL=$AQ_TOP/user/aqctl/aqctl
+rejects "unknown mode" "'dsr'" "vips=lb/tcp/10.0.0.1:80/10.0.2.2:80/dsr"
+if aq_load "vips=lb/tcp/10.0.0.1:80/10.0.2.2:80@3,10.0.2.3:80@1/nat/sed"; then
+	check "insmod weights, mode, scheduler = aqctl's view" bash -c \
+		"'$AQCTL' -j vip show lb | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+ok = (v[\"mode\"], v[\"sched\"], [b[\"weight\"] for b in v[\"backends\"]]) == (\"nat\", \"sed\", [3, 1])
+sys.exit(0 if ok else 1)'"
+	rmmod aquarius
+else
+	ktap_test_fail "insmod weights, mode, scheduler = aqctl's view"
 fi
 check "modinfo documents vips" bash -c "modinfo -p '$AQ_KO' | grep -q '^vips:.*NAME/PROTO'"
 ktap_finished

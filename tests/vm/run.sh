@@ -9,7 +9,8 @@
 #                                       from tests/vm/broken/ (runner self-tests)
 #     --demo            run the demo (tests/vm/demo.sh) instead of tests
 #     --expect-fail     the run must FAIL (runner self-tests); exit 0 if it did
-#     --timeout S       per-item timeout in seconds (default 300)
+#     --timeout S       per-item timeout in seconds (default 300; a script
+#                       may set its own with a line "# aq-timeout: S")
 #     --boot-timeout S  time to reach the init script (default 180)
 #
 # A run fails when an item fails, on any kernel warning, BUG, oops, KASAN,
@@ -57,7 +58,10 @@ for it in "${items[@]}"; do
 	broken:*) echo "broken $build/mod/tests/vm/broken/${it#broken:}.ko $item_timeout" >>"$plan" ;;
 	*.sh) p=$(cd "$(dirname "$it")" && pwd)/$(basename "$it")
 	      [ -x "$p" ] || { echo "run.sh: $it is not an executable script" >&2; exit 2; }
-	      echo "selftest $p $item_timeout" >>"$plan" ;;
+	      # A script may need longer: "# aq-timeout: SECONDS" near its top
+	      # (like the timeout= of a kselftest settings file).
+	      t=$(sed -n '1,15s/^# aq-timeout: \([0-9]\+\)$/\1/p' "$p" | head -1)
+	      echo "selftest $p ${t:-$item_timeout}" >>"$plan" ;;
 	*) echo "run.sh: unknown item $it" >&2; exit 2 ;;
 	esac
 done

@@ -14,11 +14,18 @@
  * port with the VIP's protocol (the module hooks where destination NAT has
  * already happened, so it sees what IPVS or nftables chose).
  *
+ * A VIP in mode nat or ipip is also balanced by the module: a packet to the
+ * VIP's address, port and protocol goes to the backend of its flow, chosen
+ * for a new flow by the VIP's scheduler among the backends that are
+ * active, not draining and of weight > 0 (see enum aq_mode, enum
+ * aq_sched). Such packets are observed before routing, keyed by the VIP.
+ *
  * Export
  * ------
  * The misc device /dev/aquarius gives each VIP of the opener's network
- * namespace a region at a page-aligned offset, listed (until the netlink
- * family exists) in /proc/net/aquarius:
+ * namespace a region at a page-aligned offset, given by AQ_CMD_VIP_GET
+ * (AQ_A_VIP_REGION_OFFSET, AQ_A_VIP_REGION_SIZE) and listed in
+ * /proc/net/aquarius:
  *
  *	vip <name> <proto> <addr> <port> offset <off> size <size>
  *	backend <column> <addr> <port> active|inactive
@@ -209,10 +216,11 @@ struct aq_frame {
  * family is netnsok; a namespace sees and changes only its own VIPs).
  * Commands marked (admin) need CAP_NET_ADMIN in the namespace's user
  * namespace, else EPERM. Every command is strictly validated: unknown
- * attributes, wrong lengths and out-of-range values are rejected with
- * EINVAL (ERANGE for a value outside its bounds) and an extended ACK that
- * points at the attribute; a missing required attribute is reported as
- * missing. A rejected command changes nothing.
+ * attributes, attributes a command does not take, and wrong lengths are
+ * rejected with EINVAL, a value (or the length of a binary attribute)
+ * outside its documented bounds with ERANGE, each with an extended ACK
+ * that points at the attribute; a missing required attribute is reported
+ * as missing (NLMSGERR_ATTR_MISS_TYPE). A rejected command changes nothing.
  *
  * AQ_CMD_VIP_NEW (admin): create a VIP.
  *	required: AQ_A_VIP_NAME, AQ_A_VIP_ADDR, AQ_A_VIP_PORT, AQ_A_VIP_PROTO
@@ -232,8 +240,10 @@ struct aq_frame {
  *	and drain flag.
  * AQ_CMD_VIP_SET (admin): change a VIP. required: AQ_A_VIP_NAME.
  *	optional: AQ_A_VIP_MODE, AQ_A_VIP_SCHED, AQ_A_VIP_SNAPSHOT_MS.
- *	Established flows keep their backend across a mode or scheduler
- *	change. (Address, port and protocol are fixed: delete and re-add.)
+ *	Established flows keep their backend across a scheduler change and
+ *	between nat and ipip; between observe and a balancing mode the flows
+ *	are keyed differently, so they end (counted as completed). Address,
+ *	port and protocol are fixed: delete and re-add.
  * AQ_CMD_BACKEND_NEW (admin): add a backend. required: AQ_A_VIP_NAME,
  *	AQ_A_BACKEND with AQ_BA_ADDR and AQ_BA_PORT; optional AQ_BA_COLUMN
  *	(default: the first free one), AQ_BA_WEIGHT (default 1), AQ_BA_DRAIN.
@@ -272,8 +282,7 @@ struct aq_frame {
 enum aq_mode {
 	AQ_MODE_OBSERVE,	/* count only; something else forwards */
 	AQ_MODE_NAT,		/* rewrite VIP to backend, replies back */
-	AQ_MODE_IPIP,		/* encapsulate to the backend (IPIP/IP6IP6);
-				 * replies go straight to the client (DSR) */
+	AQ_MODE_IPIP,		/* IPIP/IP6IP6 to the backend, direct return */
 	AQ_NR_MODES
 };
 
@@ -297,6 +306,7 @@ enum aq_cmd {
 	AQ_CMD_WEIGHTS_SET,
 	__AQ_CMD_MAX
 };
+
 #define AQ_CMD_MAX	(__AQ_CMD_MAX - 1)
 
 enum aq_attr {
@@ -317,6 +327,7 @@ enum aq_attr {
 	AQ_A_VIP_WEIGHTS,	/* binary, __u32[1..AQ_MAX_BACKENDS] */
 	__AQ_A_MAX
 };
+
 #define AQ_A_MAX	(__AQ_A_MAX - 1)
 
 enum aq_backend_attr {
@@ -328,6 +339,7 @@ enum aq_backend_attr {
 	AQ_BA_DRAIN,		/* __u8, 0 or 1 */
 	__AQ_BA_MAX
 };
+
 #define AQ_BA_MAX	(__AQ_BA_MAX - 1)
 
 #endif /* _UAPI_LINUX_AQUARIUS_H */

@@ -82,7 +82,8 @@ region_read() {
 	local out rc v
 	for v in $(compgen -v | grep -E '^(B[0-9]+_|TOT_|VC_)'); do unset "$v"; done
 	unset SEQ NOW_MS ACTIVE NR_SLOTS INTERVAL_NS REGION_SIZE NAMES_OK \
-		BACKENDS BAD_SLOTS UNTIL_MET SETTLED
+		BACKENDS BAD_SLOTS UNTIL_MET SETTLED MODE SCHED DRAINING \
+		WEIGHTS_SEQ WEIGHTS
 	out=$("$PY" "$OBS_TOOLS/region.py" show "$@" --shell)
 	rc=$?
 	eval "$out"

@@ -359,7 +359,12 @@ def report(vip, r, fr, values, counters_only=False):
     flat = {"SEQ": out["seq"], "NOW_MS": now_ms, "ACTIVE": active,
             "NR_SLOTS": h["nr_slots"], "INTERVAL_NS": h["snapshot_interval_ns"],
             "REGION_SIZE": h["region_size"], "NAMES_OK": int(not out["names_mismatch"]),
-            "BACKENDS": " ".join(str(c) for c in cols), "BAD_SLOTS": 0}
+            "BACKENDS": " ".join(str(c) for c in cols), "BAD_SLOTS": 0,
+            "MODE": h["mode"], "SCHED": h["sched"],
+            "DRAINING": h["draining"], "WEIGHTS_SEQ": h["weights_seq"],
+            "WEIGHTS": " ".join(str(r.weights[c]) for c in cols)}
+    out.update(mode=h["mode"], sched=h["sched"], draining=h["draining"],
+               weights={c: r.weights[c] for c in cols})
     for k, v in out["vip_counters"].items():
         flat["VC_" + k.upper()] = v
     tot = {c: 0 for c in COUNTERS}

@@ -24,6 +24,15 @@ TCP (one request per connection):
   line per connection, with proc_us: from the kernel's receive time of the
   request (SO_TIMESTAMPNS) to just before the reply is sent.
 
+TCP handshakes only (cheap: for counting where new flows go):
+  accept  --port P [--addr A | --v6] [--ready FILE] [--count-file FILE]
+          accepts and closes connections; writes the number accepted to
+          FILE (at most every 0.2 s, and on SIGTERM)
+  connect --addr A --port P --count N [--parallel K] [--timeout S]
+          N connections, K at a time (non-blocking, one thread); each is
+          closed with FIN once established; JSON summary; exit 0 if all
+          connected
+
 UDP:
   udp-serve  --port P [--addr A | --v6] [--ready FILE] [--lifetime S]
              (counts datagrams; echoes nothing; JSON summary on SIGTERM)
@@ -337,6 +346,87 @@ def cmd_client(args):
     return 0 if summary["failed"] == 0 else 1
 
 
+# ---- TCP handshakes only -----------------------------------------------------
+def cmd_accept(args):
+    lifetime_guard(args.lifetime)
+    fam = family_of(listen_addr(args))
+    ls = socket.socket(fam, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((listen_addr(args), args.port))
+    ls.listen(4096)
+    ls.settimeout(0.2)
+    n, written = 0, -1
+
+    def flush():
+        nonlocal written
+        if args.count_file and n != written:
+            with open(args.count_file + ".tmp", "w") as f:
+                f.write("%d\n" % n)
+            os.rename(args.count_file + ".tmp", args.count_file)
+            written = n
+
+    def bye(*_):
+        flush()
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, bye)
+    flush()
+    touch(args.ready)
+    last = time.monotonic()
+    while True:
+        try:
+            conn, _ = ls.accept()
+            conn.close()
+            n += 1
+        except socket.timeout:
+            pass
+        if time.monotonic() - last >= 0.2:
+            flush()
+            last = time.monotonic()
+
+
+def cmd_connect(args):
+    import selectors
+    lifetime_guard(args.timeout + 60)
+    sel = selectors.DefaultSelector()
+    fam = family_of(args.addr)
+    started = ok = failed = 0
+    errs = []
+    deadline = time.monotonic() + args.timeout
+
+    def start():
+        nonlocal started
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setblocking(False)
+        rc = s.connect_ex((args.addr, args.port))
+        started += 1
+        if rc not in (0, errno.EINPROGRESS):
+            s.close()
+            return False
+        sel.register(s, selectors.EVENT_WRITE)
+        return True
+
+    while (started < args.count or sel.get_map()) and \
+            time.monotonic() < deadline:
+        while started < args.count and len(sel.get_map()) < args.parallel:
+            if not start():
+                failed += 1
+        for key, _ in sel.select(timeout=0.5):
+            s = key.fileobj
+            sel.unregister(s)
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                failed += 1
+                if len(errs) < 5:
+                    errs.append(os.strerror(err))
+            else:
+                ok += 1
+            s.close()
+    failed += args.count - ok - failed
+    print(json.dumps({"connections": args.count, "ok": ok, "failed": failed,
+                      "errors": errs}), flush=True)
+    return 0 if failed == 0 else 1
+
+
 # ---- UDP ---------------------------------------------------------------------
 def cmd_udp_serve(args):
     lifetime_guard(args.lifetime)
@@ -448,6 +538,18 @@ def main(argv=None):
                    help="start no connection after this many s (default 150)")
     c.add_argument("--log", help="one JSON line per connection")
 
+    a = sub.add_parser("accept")
+    server_opts(a)
+    a.add_argument("--count-file")
+
+    cn = sub.add_parser("connect")
+    cn.add_argument("--addr", required=True)
+    cn.add_argument("--port", type=int, required=True)
+    cn.add_argument("--count", type=int, required=True)
+    cn.add_argument("--parallel", type=int, default=16)
+    cn.add_argument("--timeout", type=float, default=120,
+                    help="give up after this many s (default 120)")
+
     u = sub.add_parser("udp-serve")
     server_opts(u)
 
@@ -471,7 +573,9 @@ def main(argv=None):
                                      not 0 <= args.size <= 65507):
         p.error("bad --sockets or --size")
     return {"serve": cmd_serve, "client": cmd_client,
-            "udp-serve": cmd_udp_serve, "udp-client": cmd_udp_client}[args.cmd](args)
+            "accept": cmd_accept, "connect": cmd_connect,
+            "udp-serve": cmd_udp_serve,
+            "udp-client": cmd_udp_client}[args.cmd](args)
 
 
 if __name__ == "__main__":
