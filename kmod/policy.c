@@ -9,12 +9,15 @@
 
 #include "policy.h"
 
-/* Bounds past the s16 min/max of a plain range policy. */
-static const struct netlink_range_validation aq_weight_range = {
+/*
+ * Bounds past the s16 min/max of a plain range policy. Not const: before
+ * 6.2 the policy's range pointer is not a pointer to const.
+ */
+static struct netlink_range_validation aq_weight_range = {
 	.max = AQ_MAX_WEIGHT,
 };
 
-static const struct netlink_range_validation aq_snapshot_range = {
+static struct netlink_range_validation aq_snapshot_range = {
 	.min = AQ_SNAPSHOT_MS_MIN,
 	.max = AQ_SNAPSHOT_MS_MAX,
 };

@@ -17,9 +17,21 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /run/aqout /run/netns
+# The tests get a private /tmp. A checkout under the host's /tmp (a CI
+# clone) stays visible: bind it aside, mount the tmpfs, bind it back.
+top=$(dirname "$(dirname "$vmdir")")
+case "$top" in
+/tmp/*)
+	mkdir -p /run/aqtop
+	mount --bind "$top" /run/aqtop
+	mount -t tmpfs tmpfs /tmp
+	mkdir -p "$top"
+	mount --bind /run/aqtop "$top"
+	;;
+*)	mount -t tmpfs tmpfs /tmp ;;
+esac
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none aqout /run/aqout
 out=/run/aqout
 # Where this run's modules were built (tests/selftests/lib.sh uses it).
