@@ -5,8 +5,11 @@
  * follow the headers, not a second description of them).
  *
  *   gen_region [options] FILE      write a region (+ action area) to FILE
- *   gen_region churn FILE SECONDS  publish frames into FILE's region with the
- *                                  kernel's protocol as fast as possible
+ *   gen_region churn FILE SECONDS GAP_US
+ *                                  publish frames into FILE's region with the
+ *                                  kernel's protocol, one every GAP_US us
+ *                                  (busy-waiting; 0: back to back); prints
+ *                                  the number of frames
  *
  * Options:
  *   --name S        VIP name (web)
@@ -127,7 +130,7 @@ struct opts {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: gen_region [options] FILE | churn FILE SECONDS (see the source)\n");
+	fprintf(stderr, "usage: gen_region [options] FILE | churn FILE SECONDS GAP_US (see the source)\n");
 	exit(2);
 }
 
@@ -369,11 +372,19 @@ static int generate(const char *path, const struct opts *o)
 	return 0;
 }
 
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 /* Publish frames n = latest + 1, ... for `seconds` with the kernel's protocol. */
-static int churn(const char *path, double seconds)
+static int churn(const char *path, double seconds, double gap_us)
 {
 	struct aq_region_header *h;
-	struct timespec t0, t;
+	struct timespec t0, tf;
 	struct stat st;
 	uint64_t n, frames = 0;
 	uint8_t *mem;
@@ -403,8 +414,10 @@ static int churn(const char *path, double seconds)
 		write_frame(f, n, active, 1);
 		__atomic_store_n(&h->latest_seq, n, __ATOMIC_RELEASE);
 		frames++;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+		clock_gettime(CLOCK_MONOTONIC, &tf);
+		while (since(&tf) * 1e6 < gap_us)
+			;
+	} while (since(&t0) < seconds);
 	printf("%llu\n", (unsigned long long)frames);
 	munmap(mem, (size_t)st.st_size);
 	return 0;
@@ -420,8 +433,8 @@ int main(int argc, char **argv)
 	};
 	int i;
 
-	if (argc == 4 && !strcmp(argv[1], "churn"))
-		return churn(argv[2], atof(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "churn"))
+		return churn(argv[2], atof(argv[3]), atof(argv[4]));
 	for (i = 1; i < argc - 1; i++) {
 		const char *a = argv[i], *v = argv[i + 1];
 

@@ -32,25 +32,36 @@ __all__ = ["open", "open_path", "open_device", "shm_path", "Region", "Shm",
 
 class Shm(Region):
     """aquariusd's shm object: a Region at offset 0 and, at region_size,
-    the action area (self.action, None if the object has none)."""
+    the action area (struct aq_shm_action), checked when first used so
+    that reading counters never depends on it."""
 
     def __init__(self, buf, size, owner=None, path=None):
         super().__init__(buf, size, 0, owner, path)
-        self.action = None
-        need = self.region_size + layout.SHM_ACTION.itemsize
-        if size >= need:
-            self.action = ActionArea(buf, self.region_size, self.nr_backends)
+        self._action = None
+        self.has_action_area = (size >= self.region_size +
+                                layout.SHM_ACTION.itemsize)
+
+    @property
+    def action(self):
+        """The ActionArea; ActionError if the object has none, or the
+        daemon has not initialised it (magic, version, size)."""
+        if self._action is None:
+            if not self.has_action_area:
+                raise ActionError("%s has no action area after its region "
+                                  "(not an aquariusd shm object?)" %
+                                  self.path)
+            self._action = ActionArea(self._buf, self.region_size,
+                                      self.nr_backends)
+        return self._action
 
     def close(self):
-        if self.action is not None:
-            self.action.close()
+        if self._action is not None:
+            self._action.close()
+            self._action = None
         super().close()
 
     def write_weights(self, weights, timeout=5.0, check=False, poll_s=0.001):
         """See ActionArea.write_weights()."""
-        if self.action is None:
-            raise ActionError("%s has no action area (not an aquariusd shm "
-                              "object?)" % self.path)
         return self.action.write_weights(weights, timeout=timeout,
                                          check=check, poll_s=poll_s)
 

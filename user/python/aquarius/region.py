@@ -220,8 +220,9 @@ class Region:
         if size < L.REGION_HEADER.itemsize:
             raise BadRegion("%d bytes, smaller than the header (%d)" %
                             (size, L.REGION_HEADER.itemsize))
-        live = np.frombuffer(buf, L.REGION_HEADER, 1, base)
-        h = live[0].copy()
+        # a private copy: validated once, no view left behind on failure
+        hsz = L.REGION_HEADER.itemsize
+        h = np.frombuffer(bytes(buf[base:base + hsz]), L.REGION_HEADER)[0]
         self.header = h
         self._validate(h, size)
         self.region_size = int(h["region_size"])
@@ -335,8 +336,7 @@ class Region:
     # ---- lifetime --------------------------------------------------------
     def close(self):
         """Drop every view of the mapping, then unmap it (if ours)."""
-        for a in ("_latest", "_wseq", "_lb", "_frames", "_offered", "_slots",
-                  "_action"):
+        for a in ("_latest", "_wseq", "_lb", "_frames", "_offered", "_slots"):
             if hasattr(self, a):
                 delattr(self, a)
         self._buf = None
