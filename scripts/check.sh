@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make check`: every test of the project, in order: host-side tests (and
+# `make check`: every test of the project, in order: host-side tests (C, then
+# the Python package against libaquarius; and
 # a minute of packet fuzzing, a short benchmark run), builds against Debian's stock 6.1 and 6.12 headers (W=1), sparse and
 # checkpatch, then KUnit and the selftests in the VM, then the runner's own
 # failure cases. Ends with one line "N passed, N failed, N skipped".
@@ -50,6 +51,7 @@ headers() { # newest stock header tree of a series
 
 stage "dependencies" scripts/install-deps.sh
 counted "host tests (ASan, UBSan)" make -s -C tests/host check
+counted "Python package (user/python) on the host" make -s -C tests/python check
 stage "userspace build" make -s -C user
 stage "packet fuzzing (libFuzzer, 60 s)" make -s fuzz-short
 # Figures are not judged here (noisy); the benchmark must run, so it cannot rot.

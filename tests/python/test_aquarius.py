@@ -416,12 +416,14 @@ class Protocol(unittest.TestCase):
         self.assertIsNone(aqref_dump(path, 0)[1]["weights"])
 
     def test_concurrent_writer(self):
-        """A C writer publishes frames (1 frame buffer, so the one being
-        copied is rewritten) while we read: every accepted copy must be
-        one frame, whole (counters[b][c] = n*1000 + b*8 + c)."""
+        """A C writer publishes frames back to back into a single frame
+        buffer (the one being copied is rewritten all the time) while we
+        read: every accepted copy must be one frame, whole (counters[b][c]
+        = n*1000 + b*8 + c). Busy answers are allowed under such a writer.
+        A reader without the second seq check fails this test."""
         path = gen("churn", "--frames", "1")
         r = aquarius.open(path, writable=False)
-        w = subprocess.Popen([GEN, "churn", path, "2", "1"],
+        w = subprocess.Popen([GEN, "churn", path, "2", "0"],
                              stdout=subprocess.PIPE)
         bc = (np.arange(64)[:, None] * 8 + np.arange(8)[None, :])
         ok = retries = torn = busy = 0
