@@ -242,6 +242,21 @@ class CrossCheck(unittest.TestCase):
             # the generator's edge cases are really there
             if r.nr_slots > 1:
                 self.assertEqual(kinds, {"empty", "underflow", "plain"})
+            # max_age_ms: the same as reducing without the older samples
+            b0 = r.backends[0].column
+            sl = r.slots(b0)
+            age = aquarius.slot_ages(sl, now)
+            young = np.where((sl != 0) & (age <= 20000), sl, 0)
+            want = aquarius.reduce_rows(young, [f.signed for f in r.features],
+                                        now)
+            got = r.reduce(b0, now_ms=now, max_age_ms=20000)
+            for k, v in want.items():
+                self.assertTrue(all(same(x, y) for x, y in
+                                    zip(getattr(got, k), v)), k)
+            self.assertLess(got.samples.sum(),
+                            r.reduce(b0, now_ms=now).samples.sum())
+            with self.assertRaises(ValueError):
+                r.reduce(b0, max_age_ms=-1)
             d = r.reduce(r.backends[0].column, now_ms=now).as_dict()
             self.assertEqual(len(d), 5 * r.nr_features)
             self.assertIn(r.feature_names[0] + "_avg_decay", d)

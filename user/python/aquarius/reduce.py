@@ -18,6 +18,8 @@ gives NaN for wmean and wp90. Sums are accumulated in the sorted order, one
 term after the other, as the C loop does (numpy cumsum), so the results
 match libaquarius up to the last bit of pow().
 """
+import threading
+
 import numpy as np
 
 from . import layout as L
@@ -37,6 +39,36 @@ def slot_ages(slots, now_ms):
     return age
 
 
+class _Workspace:
+    """Arrays of one shape, reused from call to call: numpy temporaries of
+    ~100 KB each would otherwise make glibc grow and trim its heap on every
+    reduction (page faults that cost more than the arithmetic)."""
+
+    def __init__(self, rows, ns):
+        self.shape = (rows, ns)
+        self.keys = np.empty((rows, ns), np.uint64)
+        self.u64 = np.empty((rows, ns), np.uint64)
+        self.v = np.empty((rows, ns), np.float64)
+        self.w = np.empty((rows, ns), np.float64)
+        self.t = np.empty((rows, ns), np.float64)
+        self.cw = np.empty((rows, ns), np.float64)
+        self.full = np.empty((rows, ns), bool)
+        self.used = np.empty((rows, ns), bool)
+        self.unused = np.empty((rows, ns), bool)
+        self.b = np.empty((rows, ns), bool)
+        self.idx = np.arange(ns)[None, :]
+
+
+_tls = threading.local()
+
+
+def _workspace(rows, ns):
+    ws = getattr(_tls, "ws", None)
+    if ws is None or ws.shape != (rows, ns):
+        ws = _tls.ws = _Workspace(rows, ns)
+    return ws
+
+
 def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     """Reduce every row of `slots` (uint64 [rows, nr_slots]); signed[row]
     says whether that row's values are int32. Returns a dict of arrays of
@@ -44,47 +76,73 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     slots = np.asarray(slots, dtype=np.uint64)
     rows, ns = slots.shape
     signed = np.asarray(signed, dtype=bool).reshape(rows)
-    full = slots != 0
+    ws = _workspace(rows, ns)
+    now32 = np.uint64((int(now_ms) & 0xffffffff) + (1 << 32))
+
+    def ages(times, out):
+        """(uint32)(now - time) of the times (uint64 < 2**32) in out; 0
+        for a time up to AQ_FUTURE_MS ahead."""
+        np.subtract(now32, times, out=out)
+        np.bitwise_and(out, _LOW, out=out)
+        np.greater(out, _FUTURE_FROM, out=ws.b)
+        np.copyto(out, 0, where=ws.b)
+        return out
+
+    if max_age_ms is not None and max_age_ms < 0:
+        raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
+    full = np.not_equal(slots, 0, out=ws.full)
     if max_age_ms is not None:
-        full &= slot_ages(slots, now_ms) <= max_age_ms
+        np.right_shift(slots, np.uint64(32), out=ws.u64)
+        ages(ws.u64, ws.u64)
+        full &= np.less_equal(ws.u64, max_age_ms, out=ws.b)
     # sort key: value (biased so that signed order is unsigned order) in the
     # high half, time in the low half; empty slots sort last
-    val = slots & _LOW
-    val ^= np.where(signed, _SIGN, np.uint64(0))[:, None]
-    keys = (val << np.uint64(32)) | (slots >> np.uint64(32))
-    keys[~full] = _EMPTY_KEY
+    keys = np.bitwise_and(slots, _LOW, out=ws.keys)
+    keys ^= np.where(signed, _SIGN, np.uint64(0))[:, None]
+    np.left_shift(keys, np.uint64(32), out=keys)
+    keys |= np.right_shift(slots, np.uint64(32), out=ws.u64)
+    unused = np.invert(full, out=ws.unused)
+    np.copyto(keys, _EMPTY_KEY, where=unused)
     keys.sort(axis=1)
     n = full.sum(axis=1)
-    idx = np.arange(ns)
-    used = idx[None, :] < n[:, None]
+    used = np.less(ws.idx, n[:, None], out=ws.used)
+    unused = np.invert(used, out=ws.unused)
 
-    hv = (keys >> np.uint64(32)).astype(np.uint32)
-    hv ^= np.where(signed, np.uint32(0x80000000), np.uint32(0))[:, None]
-    v = np.where(signed[:, None], hv.view(np.int32).astype(np.float64),
-                 hv.astype(np.float64))
-    v[~used] = 0.0
-    age = slot_ages(keys << np.uint64(32), now_ms)    # time back on top
-    w = np.power(L.AQ_DECAY, age / 1000.0)
-    w[~used] = 0.0
+    # values: the high half, less 2**31 for a signed row (exact in float64)
+    np.right_shift(keys, np.uint64(32), out=ws.u64)
+    bias = np.where(signed, float(1 << 31), 0.0)[:, None]
+    v = np.subtract(ws.u64, bias, out=ws.v)
+    np.copyto(v, 0.0, where=unused)
+    # weights from the ages of the sorted samples
+    np.bitwise_and(keys, _LOW, out=ws.u64)
+    ages(ws.u64, ws.u64)
+    w = np.divide(ws.u64, 1000.0, out=ws.w)
+    np.power(L.AQ_DECAY, w, out=w)
+    np.copyto(w, 0.0, where=unused)
 
     last = np.maximum(n - 1, 0)
     r = np.arange(rows)
     has = n > 0
     nf = np.where(has, n, 1).astype(np.float64)
-    csum = np.cumsum(v, axis=1)[r, last]
+    t = ws.t
+    csum = np.cumsum(v, axis=1, out=t)[r, last]
     mean = csum / nf
-    d = v - mean[:, None]
-    d[~used] = 0.0
-    sq = np.cumsum(d * d, axis=1)[r, last]
-    cw = np.cumsum(w, axis=1)
+    np.subtract(v, mean[:, None], out=t)
+    np.copyto(t, 0.0, where=unused)
+    np.multiply(t, t, out=t)
+    sq = np.cumsum(t, axis=1, out=t)[r, last]
+    cw = np.cumsum(w, axis=1, out=ws.cw)
     wsum = cw[r, last]
-    wv = np.cumsum(w * v, axis=1)[r, last]
+    np.multiply(w, v, out=t)
+    wv = np.cumsum(t, axis=1, out=t)[r, last]
     k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
     p90 = v[r, np.maximum(k, 0)]
 
     # cum >= 0.9 wsum, written as the C code writes it
     thr = wsum * 9.0 * (1.0 - 1e-12)
-    hit = (cw * 10.0 >= thr[:, None]) & used
+    np.multiply(cw, 10.0, out=t)
+    hit = np.greater_equal(t, thr[:, None], out=ws.b)
+    hit &= used
     j = np.where(hit.any(axis=1), hit.argmax(axis=1), last)
     wp90 = v[r, j]
 

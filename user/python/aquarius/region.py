@@ -85,6 +85,12 @@ class Backend:
         return "Backend(%d, %s, %d)" % (self.column, self.addr, self.port)
 
 
+# word indexes of struct aq_frame's members
+_W_SEQ, _W_TIME, _W_ACTIVE, _W_VIP, _W_COUNTERS = (
+    L.FRAME.fields[m][1] // 8 for m in ("seq", "time_ns", "active",
+                                        "vip_counters", "counters"))
+
+
 class Snapshot:
     """One consistent frame: copies, never views of the shared memory.
 
@@ -95,21 +101,23 @@ class Snapshot:
     active       bitmap (int) of active backends, bits >= nr_backends clear
     """
 
-    def __init__(self, region, frame, tries):
-        self.seq = int(frame["seq"])
-        self.time_ns = int(frame["time_ns"])
-        active = int(frame["active"])
+    def __init__(self, region, words, tries):
+        # words: a private copy of the frame as uint64 words
+        self.seq = int(words[_W_SEQ])
+        self.time_ns = int(words[_W_TIME])
+        active = int(words[_W_ACTIVE])
         nb = region.nr_backends
         if nb < 64:
             active &= (1 << nb) - 1
         self.active = active
         self.tries = tries
-        self.columns = tuple(f.name for f in region.counters)
-        self.vip_columns = tuple(f.name for f in region.vip_counters)
-        self._signed = np.array([f.signed for f in region.counters])
-        self.raw = np.array(frame["counters"][:nb], dtype=np.uint64)
+        self.columns = region._counter_names
+        self.vip_columns = region._vip_counter_names
+        self._signed = region._counter_signed
+        self.raw = words[_W_COUNTERS:_W_COUNTERS + nb * L.AQ_NR_COUNTERS] \
+            .reshape(nb, L.AQ_NR_COUNTERS)
         self.counters = self.raw.view(np.int64)
-        self.vip_raw = np.array(frame["vip_counters"], dtype=np.uint64)
+        self.vip_raw = words[_W_VIP:_W_VIP + L.AQ_NR_VIP_COUNTERS]
         self.vip_counters = self.vip_raw.view(np.int64)
 
     def __getitem__(self, name):
@@ -248,6 +256,9 @@ class Region:
                                     int(d["flags"]))
                               for i, d in enumerate(h["features"]))
         self.feature_names = tuple(f.name for f in self.features)
+        self._counter_names = tuple(f.name for f in self.counters)
+        self._vip_counter_names = tuple(f.name for f in self.vip_counters)
+        self._counter_signed = np.array([f.signed for f in self.counters])
         self._feature_signed = np.array([f.signed for f in self.features])
         self.backends = tuple(
             Backend(c, int(d["family"]), _addr(int(d["family"]), d["addr"]),
@@ -405,7 +416,7 @@ class Region:
             copy = f.copy()
             if int(f[0]) != n:
                 continue
-            return Snapshot(self, copy.view(L.FRAME)[0], t)
+            return Snapshot(self, copy, t)
         raise Busy("no consistent snapshot after %d attempts "
                    "(writer too fast?)" % max_tries)
 
@@ -454,6 +465,8 @@ class Region:
         feature is AQ_FIELD_SIGNED, else uint32), in slot order. Age is
         (uint32)(now_ms - time), 0 for a sample up to AQ_FUTURE_MS ahead.
         With max_age_ms, only samples at most that old."""
+        if max_age_ms is not None and max_age_ms < 0:
+            raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
         f = self.feature_index(feature)
         s = self.slots(backend, f)
         s = s[s != 0]
