@@ -27,7 +27,8 @@ __all__ = ["open", "open_path", "open_device", "shm_path", "Region", "Shm",
            "Snapshot", "Delta", "Weights", "Reductions", "WeightsResult",
            "AquariusError", "BadRegion", "NoSnapshot", "Busy", "ActionError",
            "ActionTimeout", "Superseded", "WeightsRejected", "check_weights",
-           "reduce_rows", "slot_ages", "layout"]
+           "reduce_rows", "slot_ages", "layout", "AQ_MAX_BACKENDS",
+           "AQ_SHM_MAX_WEIGHT", "AQ_FIELD_SIGNED", "AQ_FIELD_TCP_ONLY"]
 
 
 class Shm(Region):
