@@ -10,6 +10,8 @@
 #   make style           checkpatch on our kernel sources
 #   make bench           host-native per-packet benchmark -> build/bench/results.md
 #                        and bench.png (minutes);  make bench-short: all of it, < 60 s
+#   make bench-vm        forwarding rate per data path in the VM, as ratios
+#                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
 #   make install         module, tools and man page;  make dkms-install
 #
@@ -57,6 +59,11 @@ bench:
 bench-short:
 	$(MAKE) -C bench short
 
+bench-vm:
+	scripts/install-deps.sh
+	$(MAKE) -C user
+	tests/vm/run.sh bench/vm/pps.sh
+
 fuzz:
 	$(MAKE) -C tests/fuzz fuzz
 
@@ -78,5 +85,5 @@ clean:
 	-$(MAKE) -C user clean
 	rm -rf build
 
-.PHONY: all module debug user deps check demo vm-test style bench bench-short \
+.PHONY: bench-vm all module debug user deps check demo vm-test style bench bench-short \
 	fuzz fuzz-short install dkms-install clean

@@ -511,7 +511,11 @@ out:
 	return err;
 }
 
-static int aq_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
+/*
+ * BACKEND_DEL and BACKEND_SET: the backend is named by column or by address
+ * and port; removal takes no weight or drain, a change needs one of them.
+ */
+static int aq_backend_update(struct genl_info *info, u8 cmd)
 {
 	struct aq_net *an = aq_net(genl_info_net(info));
 	struct aq_backend_req req;
@@ -530,60 +534,39 @@ static int aq_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
 	err = aq_req_backend(vip, info, false, &req);
 	if (err)
 		goto out;
-	if (req.weight || req.drain) {
+	err = -EINVAL;
+	if (cmd == AQ_CMD_BACKEND_DEL && (req.weight || req.drain)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[AQ_A_BACKEND],
 				    "weight and drain are not for removal");
-		err = -EINVAL;
+		goto out;
+	}
+	if (cmd == AQ_CMD_BACKEND_SET && !req.weight && !req.drain) {
+		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[AQ_A_BACKEND],
+				     AQ_BA_WEIGHT);
+		NL_SET_ERR_MSG(info->extack, "nothing to change: give weight or drain");
 		goto out;
 	}
 	col = aq_req_column(vip, &req, info);
 	err = col;
 	if (col < 0)
 		goto out;
-	err = aq_backend_del(vip, col);
+	err = cmd == AQ_CMD_BACKEND_DEL ? aq_backend_del(vip, col) :
+		aq_backend_set(vip, col, req.weight, req.drain);
 	if (!err)
-		aq_notify(an, vip, AQ_CMD_BACKEND_DEL);
+		aq_notify(an, vip, cmd);
 out:
 	mutex_unlock(&an->lock);
 	return err;
 }
 
+static int aq_cmd_backend_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return aq_backend_update(info, AQ_CMD_BACKEND_DEL);
+}
+
 static int aq_cmd_backend_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct aq_net *an = aq_net(genl_info_net(info));
-	struct aq_backend_req req;
-	struct aq_vip *vip;
-	int err, col;
-
-	err = aq_check_attrs(info, A(VIP_NAME) | A(BACKEND),
-			     A(VIP_NAME) | A(BACKEND));
-	if (err)
-		return err;
-	mutex_lock(&an->lock);
-	vip = aq_req_vip(an, info);
-	err = -ENOENT;
-	if (!vip)
-		goto out;
-	err = aq_req_backend(vip, info, false, &req);
-	if (err)
-		goto out;
-	if (!req.weight && !req.drain) {
-		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[AQ_A_BACKEND],
-				     AQ_BA_WEIGHT);
-		NL_SET_ERR_MSG(info->extack, "nothing to change: give weight or drain");
-		err = -EINVAL;
-		goto out;
-	}
-	col = aq_req_column(vip, &req, info);
-	err = col;
-	if (col < 0)
-		goto out;
-	err = aq_backend_set(vip, col, req.weight, req.drain);
-	if (!err)
-		aq_notify(an, vip, AQ_CMD_BACKEND_SET);
-out:
-	mutex_unlock(&an->lock);
-	return err;
+	return aq_backend_update(info, AQ_CMD_BACKEND_SET);
 }
 
 static int aq_cmd_weights_set(struct sk_buff *skb, struct genl_info *info)

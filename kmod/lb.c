@@ -13,13 +13,12 @@
  * nat: the destination becomes the backend; replies from the backend's
  * address and port get the VIP as source again, statelessly: a backend's
  * (address, port, protocol) belongs to one VIP of the namespace.
- * ipip: an outer IPv4 (IPIP) or IPv6 (IP6IP6) header to the backend, from
- * an address of the receiving device; the backend decapsulates and answers
- * the client directly (direct server return).
+ * ipip: an outer IPv4 (IPIP) or IPv6 (IP6IP6) header to the backend, sent
+ * by the balancer itself (routed, then LOCAL_OUT); the backend decapsulates
+ * and answers the client directly (direct server return).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
@@ -27,11 +26,12 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <net/addrconf.h>
 #include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
+#include <net/route.h>
 
 #include "lb.h"
 #include "vip.h"
@@ -135,24 +135,40 @@ static int aq_lb_nat(struct sk_buff *skb, const struct aq_pkt *pkt,
 	return 0;
 }
 
-/* Wrap the packet in an IPv4 header to @ep (IPIP). */
-static int aq_lb_encap4(struct net *net, struct sk_buff *skb,
-			const struct net_device *in,
-			const struct aq_endpoint *ep)
+/*
+ * The outer packet is the balancer's own: it is routed as locally
+ * originated (source: the address the route to the backend prefers) and
+ * leaves through LOCAL_OUT, like a tunnel device's packets. Routing it as
+ * received would drop it as a martian (its source is a local address).
+ * The skb is consumed once these return 0.
+ */
+
+/* Wrap the packet in an IPv4 header to @ep (IPIP) and send it. */
+static int aq_lb_tunnel4(struct net *net, struct sk_buff *skb,
+			 const struct aq_endpoint *ep)
 {
 	const struct iphdr *inner = ip_hdr(skb);
-	u8 tos = inner->tos;
 	__be16 df = inner->frag_off & htons(IP_DF);
-	__be32 saddr, daddr;
+	struct flowi4 fl4 = {
+		.flowi4_proto = IPPROTO_IPIP,
+		.flowi4_mark = skb->mark,
+	};
+	u8 tos = inner->tos;
 	struct iphdr *iph;
+	struct rtable *rt;
 
-	memcpy(&daddr, ep->addr, sizeof(daddr));
-	saddr = inet_select_addr(in, daddr, RT_SCOPE_UNIVERSE);
-	if (!saddr)
-		return -EADDRNOTAVAIL;
-	if (skb_cow_head(skb, sizeof(*iph)) ||
-	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4))
+	memcpy(&fl4.daddr, ep->addr, sizeof(fl4.daddr));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) + sizeof(*iph)) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4)) {
+		ip_rt_put(rt);
 		return -ENOMEM;
+	}
+	skb_scrub_packet(skb, false);
+	skb_dst_set(skb, &rt->dst);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 	skb_set_inner_ipproto(skb, IPPROTO_IPIP);
 	skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
@@ -160,47 +176,55 @@ static int aq_lb_encap4(struct net *net, struct sk_buff *skb,
 	iph->version = 4;
 	iph->ihl = sizeof(*iph) >> 2;
 	iph->tos = tos;
-	iph->tot_len = htons(skb->len);
 	iph->frag_off = df;
-	iph->ttl = READ_ONCE(net->ipv4.sysctl_ip_default_ttl);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
 	iph->protocol = IPPROTO_IPIP;
-	iph->saddr = saddr;
-	iph->daddr = daddr;
+	iph->saddr = fl4.saddr;
+	iph->daddr = fl4.daddr;
 	__ip_select_ident(net, iph, skb_shinfo(skb)->gso_segs ?: 1);
-	ip_send_check(iph);
+	/* Sets tot_len and the header checksum. */
+	ip_local_out(net, NULL, skb);
 	return 0;
 }
 
-/* Wrap the packet in an IPv6 header to @ep (IP6IP6). */
-static int aq_lb_encap6(struct net *net, struct sk_buff *skb,
-			const struct net_device *in,
-			const struct aq_endpoint *ep)
+/* Wrap the packet in an IPv6 header to @ep (IP6IP6) and send it. */
+static int aq_lb_tunnel6(struct net *net, struct sk_buff *skb,
+			 const struct aq_endpoint *ep)
 {
-	const struct ipv6hdr *inner = ipv6_hdr(skb);
-	__be32 flowinfo = ip6_flowinfo(inner);
-	struct in6_addr saddr, daddr;
+	__be32 flowinfo = ip6_flowinfo(ipv6_hdr(skb));
+	struct flowi6 fl6 = {
+		.flowi6_proto = IPPROTO_IPV6,
+		.flowi6_mark = skb->mark,
+	};
+	struct dst_entry *dst = NULL;
 	struct ipv6hdr *ip6;
-	unsigned int payload;
+	int err;
 
-	memcpy(&daddr, ep->addr, sizeof(daddr));
-	if (ipv6_dev_get_saddr(net, in, &daddr, 0, &saddr))
-		return -EADDRNOTAVAIL;
-	if (skb_cow_head(skb, sizeof(*ip6)) ||
-	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6))
+	memcpy(&fl6.daddr, ep->addr, sizeof(fl6.daddr));
+	/* Also picks the source address. */
+	err = ip6_dst_lookup(net, NULL, &dst, &fl6);
+	if (err)
+		return err;
+	if (skb->len > IPV6_MAXPLEN ||
+	    skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) + sizeof(*ip6)) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP6)) {
+		dst_release(dst);
 		return -ENOMEM;
+	}
+	skb_scrub_packet(skb, false);
+	skb_dst_set(skb, dst);
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 	skb_set_inner_ipproto(skb, IPPROTO_IPV6);
-	payload = skb->len;
-	if (payload > IPV6_MAXPLEN)
-		return -EMSGSIZE;
 	skb_push(skb, sizeof(*ip6));
 	skb_reset_network_header(skb);
 	ip6 = ipv6_hdr(skb);
 	ip6_flow_hdr(ip6, ip6_tclass(flowinfo), flowinfo & IPV6_FLOWLABEL_MASK);
-	ip6->payload_len = htons(payload);
 	ip6->nexthdr = IPPROTO_IPV6;
-	ip6->hop_limit = READ_ONCE(net->ipv6.devconf_all->hop_limit);
-	ip6->saddr = saddr;
-	ip6->daddr = daddr;
+	ip6->hop_limit = ip6_dst_hoplimit(dst);
+	ip6->saddr = fl6.saddr;
+	ip6->daddr = fl6.daddr;
+	/* Sets payload_len. */
+	ip6_local_out(net, NULL, skb);
 	return 0;
 }
 
@@ -248,15 +272,16 @@ unsigned int aq_lb_hook(void *priv, struct sk_buff *skb,
 	if (col < 0 || !ctx.lb->backends[col].family)
 		goto drop;
 	ep = &ctx.lb->backends[col];
-	if (mode == AQ_MODE_NAT)
-		err = aq_lb_nat(skb, &pkt, ep, true);
-	else if (family == AF_INET)
-		err = aq_lb_encap4(state->net, skb, state->in, ep);
-	else
-		err = aq_lb_encap6(state->net, skb, state->in, ep);
+	if (mode == AQ_MODE_NAT) {
+		if (aq_lb_nat(skb, &pkt, ep, true))
+			goto drop;
+		return NF_ACCEPT;
+	}
+	err = family == AF_INET ? aq_lb_tunnel4(state->net, skb, ep) :
+				  aq_lb_tunnel6(state->net, skb, ep);
 	if (err)
 		goto drop;
-	return NF_ACCEPT;
+	return NF_STOLEN;
 
 drop:
 	aq_stats_vip_inc(&vip->stats, AQ_VC_DROPPED);

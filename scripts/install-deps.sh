@@ -21,6 +21,8 @@ pkgs=(
 	llvm-14
 	# benchmark plot (make bench)
 	python3-matplotlib
+	# VM benchmark (make bench-vm): trafgen, nft (to make conntrack track)
+	netsniff-ng nftables
 )
 
 missing=()

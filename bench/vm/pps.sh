@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# aq-timeout: 900
+# Forwarding rate through the router (the VM's initial namespace) with
+# each data path of issue 6, in one boot, as ratios to "none":
+#   none       plain forwarding
+#   conntrack  nf_conntrack with acct and timestamp (an nft rule on
+#              forward matches ct state, so every packet is tracked)
+#   ipvs       IPVS NAT, scheduler sed, one real server (sloppy_tcp, so
+#              the mid-stream flows of the generator are scheduled)
+#   observe    aquarius observing the backend (all features)
+#   nat        aquarius mode nat, scheduler sed
+#   ipip       aquarius mode ipip (IPIP to the backend)
+# trafgen, pinned to one CPU in the client namespace, sends FLOWS TCP data
+# segments round robin (one per flow, 64 bytes of payload) as fast as it
+# can; the rate is what reaches the sink's device, measured over SECS
+# seconds after a second of warm-up. The sink has no address: it drops
+# what it receives (no replies), so only the router's path differs between
+# the runs. Each data path is measured ROUNDS times, interleaved; the
+# median is reported. Run with `make bench-vm` (the debug kernel: KASAN
+# and lockdep inflate every path; compare the ratios, not the rates).
+. "$(dirname "$0")/../../tests/selftests/lib.sh"
+. "$(dirname "$0")/../../tests/selftests/tools/observe_lib.sh"
+
+FLOWS=${AQ_BENCH_FLOWS:-1000} SECS=${AQ_BENCH_SECS:-4} ROUNDS=${AQ_BENCH_ROUNDS:-3}
+BACKEND=10.0.2.2 AQ_VIP=10.0.0.100 IPVS_VIP=10.0.0.101
+PATHS="none conntrack ipvs observe nat ipip"
+here=$(cd "$(dirname "$0")" && pwd)
+
+ktap_print_header
+ktap_set_plan 7
+require_cmd "$PY" ip trafgen nft ipvsadm "$AQCTL"
+setup_topology_root || { ktap_test_fail "topology"; ktap_finished; }
+obs_tmpdir || { ktap_test_fail "temporary directory"; ktap_finished; }
+
+# The sink: no address, so the router reaches it through a static
+# neighbour entry and it drops every packet after counting it.
+sink_mac=$(ip -n "$server" -br link show veth0 | awk '{ print $3 }')
+ip -n "$server" addr flush dev veth0
+ip neigh replace $BACKEND lladdr "$sink_mac" dev "$ROUTER_SIF" nud permanent
+ip route replace $AQ_VIP/32 dev "$ROUTER_SIF"
+rx() { ip netns exec "$server" cat /sys/class/net/veth0/statistics/rx_packets; }
+
+smac=$(ip -n "$client" -br link show veth0 | awk '{ print $3 }')
+dmac=$(ip -br link show "$ROUTER_CIF" | awk '{ print $3 }')
+for dst in $BACKEND $AQ_VIP $IPVS_VIP; do
+	"$PY" "$here/trafgen_cfg.py" "$smac" "$dmac" 10.0.1.2 $dst 80 "$FLOWS" \
+		>"$OBS_TMP/$dst.cfg"
+done
+
+# measure DST: packets per second reaching the sink with trafgen sending
+# to DST:80; prints the rate.
+measure() {
+	local a b t0 t1 tg
+	ip netns exec "$client" taskset -c 1 trafgen --dev veth0 \
+		--conf "$OBS_TMP/$1.cfg" --cpus 1 -q -C >/dev/null 2>&1 &
+	tg=$!
+	sleep 1
+	a=$(rx) t0=$(date +%s%N)
+	sleep "$SECS"
+	b=$(rx) t1=$(date +%s%N)
+	kill "$tg"; wait "$tg" 2>/dev/null
+	sleep 0.5
+	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
+}
+
+# aq_on MODE: the module with one VIP, $AQ_VIP:80 with the sink as its
+# backend, in MODE (observe: the packets to the backend are attributed).
+aq_on() {
+	aq_load &&
+	"$AQCTL" vip add obs tcp $AQ_VIP 80 mode "$1" sched sed &&
+	"$AQCTL" backend add obs $BACKEND 80
+}
+
+# setup PATH / teardown PATH: the router's data path for one measurement.
+setup() {
+	case $1 in
+	none) ;;
+	conntrack)
+		modprobe nf_conntrack &&
+		sysctl -qw net.netfilter.nf_conntrack_acct=1 \
+			net.netfilter.nf_conntrack_timestamp=1 &&
+		nft add table ip aqbench &&
+		nft add chain ip aqbench fwd '{ type filter hook forward priority 0; }' &&
+		nft add rule ip aqbench fwd ct state new,established counter accept ;;
+	ipvs)
+		modprobe ip_vs && modprobe ip_vs_sed &&
+		sysctl -qw net.ipv4.vs.sloppy_tcp=1 &&
+		ip addr add $IPVS_VIP/32 dev lo &&
+		ipvsadm -A -t $IPVS_VIP:80 -s sed &&
+		ipvsadm -a -t $IPVS_VIP:80 -r $BACKEND:80 -m ;;
+	observe) aq_on observe ;;
+	nat) aq_on nat ;;
+	ipip) aq_on ipip ;;
+	esac
+}
+teardown() {
+	case $1 in
+	conntrack) nft delete table ip aqbench ;;
+	ipvs) ipvsadm -C; ip addr del $IPVS_VIP/32 dev lo ;;
+	observe|nat|ipip) aq_unload ;;
+	esac
+}
+dst_of() {
+	case $1 in
+	ipvs) echo $IPVS_VIP ;;
+	nat|ipip) echo $AQ_VIP ;;
+	*) echo $BACKEND ;;
+	esac
+}
+
+declare -A RATES
+ok=1
+for ((r = 1; r <= ROUNDS; r++)); do
+	for p in $PATHS; do
+		if ! setup "$p" >"$OBS_TMP/setup.err" 2>&1; then
+			ktap_print_msg "$p: setup failed: $(head -c 300 "$OBS_TMP/setup.err")"
+			ok=0; teardown "$p" 2>/dev/null; continue
+		fi
+		v=$(measure "$(dst_of "$p")")
+		# The module must have seen the packets (observed or balanced).
+		if [ "$p" = observe ] || [ "$p" = nat ] || [ "$p" = ipip ]; then
+			region_read obs --timeout 10
+			ktap_print_msg "$p: module n_packet $B0_N_PACKET, n_flow $B0_N_FLOW"
+		fi
+		teardown "$p" >/dev/null 2>&1
+		RATES[$p]+="$v "
+		ktap_print_msg "round $r: $p $v pps"
+	done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+base=$(median "${RATES[none]}")
+ktap_print_msg "| data path | packets/s (median of $ROUNDS) | ratio to none |"
+ktap_print_msg "|---|---|---|"
+for p in $PATHS; do
+	m=$(median "${RATES[$p]}")
+	ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
+	ktap_print_msg "| $p | $m | $ratio |"
+	check_cmp "$p: packets reached the sink" "${m:-0}" ">" 0
+done
+check_eq "every data path set up" "$ok" 1
+ktap_finished
