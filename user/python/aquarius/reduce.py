@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 """The paper's five reductions of a reservoir (section IV.A.2), vectorised
-over many reservoirs, with the definitions of libaquarius aq_reduce():
+over many reservoirs, computed as libaquarius aq_reduce() computes them
+(see user/lib/libaquarius.h), so that the results are the same bit for bit:
 
 With n non-empty samples v_1..v_n (a slot equal to 0 is empty; values are
-int32 if the feature has AQ_FIELD_SIGNED, else uint32), sorted ascending by
-value and, among equal values, by sample time (older first):
+int32 if the feature has AQ_FIELD_SIGNED, else uint32), sorted ascending
+as v_(1) <= ... <= v_(n):
 
   mean   = sum(v) / n
   std    = sqrt(sum((v - mean)^2) / n)            population (ddof 0)
@@ -14,20 +15,47 @@ value and, among equal values, by sample time (older first):
   wp90   = smallest v_(j) with sum_{i<=j} w_(i) >= 0.9 sum(w)  ("90_decay")
 
 n == 0 gives NaN for all five; sum(w) == 0 (every weight underflowed)
-gives NaN for wmean and wp90. Sums are accumulated in the sorted order, one
-term after the other, as the C loop does (numpy cumsum), so the results
-match libaquarius up to the last bit of pow().
+gives NaN for wmean and wp90. As in C:
+
+- mean = S1 / n and std = sqrt((n S2 - S1^2) / n^2) from the exact integer
+  sums S1 = sum(v), S2 = sum(v^2), rounded once to double;
+- w = decay(age): a product of three tables of pow(0.9, a / 1000) (within
+  4e-15 of pow(0.9, age / 1000) itself), pow() for ages of
+  AQ_DECAY_TABLE_MS and more;
+- sum(w) and sum(w v) accumulated in slot order (numpy cumsum);
+- wp90 over the integer weights q = floor(w 2^(52 - e)), 2^(e-1) <= max(w)
+  < 2^e: the smallest x with sum{q : v <= x} >= ceil(0.9 sum(q)), exact.
 """
+import math
 import threading
 
 import numpy as np
 
 from . import layout as L
 
-_EMPTY_KEY = np.uint64(0xffffffffffffffff)
 _LOW = np.uint64(0xffffffff)
-_SIGN = np.uint64(0x80000000)
 _FUTURE_FROM = (1 << 32) - 1 - L.AQ_FUTURE_MS
+
+# decay tables, entries from the C library's pow() (Python's float ** is
+# pow() of libm, as libaquarius uses)
+_T0 = np.array([L.AQ_DECAY ** (i / 1000.0) for i in range(256)])
+_T1 = np.array([L.AQ_DECAY ** ((i << 8) / 1000.0) for i in range(256)])
+_T2 = np.array([L.AQ_DECAY ** (float(i << 16) / 1000.0)
+                for i in range(L.AQ_DECAY_TABLE_MS >> 16)])
+
+
+def decay(age_ms):
+    """Weights 0.9 ** (age / 1000) of ages in ms (uint32), as libaquarius
+    aq_decay() computes them (float64 array of the same shape)."""
+    age = np.asarray(age_ms, dtype=np.uint32)
+    old = age >= L.AQ_DECAY_TABLE_MS
+    a = np.where(old, 0, age)
+    w = _T2[a >> 16]
+    w *= _T1[(a >> 8) & 0xff]
+    w *= _T0[a & 0xff]
+    if old.any():
+        w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in age[old].tolist()]
+    return w
 
 
 def slot_ages(slots, now_ms):
@@ -39,112 +67,71 @@ def slot_ages(slots, now_ms):
     return age
 
 
-class _Workspace:
-    """Arrays of one shape, reused from call to call: numpy temporaries of
-    ~100 KB each would otherwise make glibc grow and trim its heap on every
-    reduction (page faults that cost more than the arithmetic)."""
-
-    def __init__(self, rows, ns):
-        self.shape = (rows, ns)
-        self.keys = np.empty((rows, ns), np.uint64)
-        self.u64 = np.empty((rows, ns), np.uint64)
-        self.v = np.empty((rows, ns), np.float64)
-        self.w = np.empty((rows, ns), np.float64)
-        self.t = np.empty((rows, ns), np.float64)
-        self.cw = np.empty((rows, ns), np.float64)
-        self.full = np.empty((rows, ns), bool)
-        self.used = np.empty((rows, ns), bool)
-        self.unused = np.empty((rows, ns), bool)
-        self.b = np.empty((rows, ns), bool)
-        self.idx = np.arange(ns)[None, :]
-
-
 _tls = threading.local()
 
 
-def _workspace(rows, ns):
-    ws = getattr(_tls, "ws", None)
-    if ws is None or ws.shape != (rows, ns):
-        ws = _tls.ws = _Workspace(rows, ns)
-    return ws
+def _row_index(rows, ns):
+    c = getattr(_tls, "idx", None)
+    if c is None or c[0] != (rows, ns):
+        c = _tls.idx = ((rows, ns), np.arange(rows))
+    return c[1]
 
 
 def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     """Reduce every row of `slots` (uint64 [rows, nr_slots]); signed[row]
     says whether that row's values are int32. Returns a dict of arrays of
     length rows: samples, mean, std, p90, wmean, wp90, wsum."""
+    if max_age_ms is not None and max_age_ms < 0:
+        raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
     slots = np.asarray(slots, dtype=np.uint64)
     rows, ns = slots.shape
     signed = np.asarray(signed, dtype=bool).reshape(rows)
-    ws = _workspace(rows, ns)
-    now32 = np.uint64((int(now_ms) & 0xffffffff) + (1 << 32))
+    r = _row_index(rows, ns)
 
-    def ages(times, out):
-        """(uint32)(now - time) of the times (uint64 < 2**32) in out; 0
-        for a time up to AQ_FUTURE_MS ahead."""
-        np.subtract(now32, times, out=out)
-        np.bitwise_and(out, _LOW, out=out)
-        np.greater(out, _FUTURE_FROM, out=ws.b)
-        np.copyto(out, 0, where=ws.b)
-        return out
-
-    if max_age_ms is not None and max_age_ms < 0:
-        raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
-    full = np.not_equal(slots, 0, out=ws.full)
+    full = slots != 0
+    age = slot_ages(slots, now_ms)
     if max_age_ms is not None:
-        np.right_shift(slots, np.uint64(32), out=ws.u64)
-        ages(ws.u64, ws.u64)
-        full &= np.less_equal(ws.u64, max_age_ms, out=ws.b)
-    # sort key: value (biased so that signed order is unsigned order) in the
-    # high half, time in the low half; empty slots sort last
-    keys = np.bitwise_and(slots, _LOW, out=ws.keys)
-    keys ^= np.where(signed, _SIGN, np.uint64(0))[:, None]
-    np.left_shift(keys, np.uint64(32), out=keys)
-    keys |= np.right_shift(slots, np.uint64(32), out=ws.u64)
-    unused = np.invert(full, out=ws.unused)
-    np.copyto(keys, _EMPTY_KEY, where=unused)
-    keys.sort(axis=1)
+        full &= age <= max_age_ms
+    raw = (slots & _LOW).astype(np.uint32)
+    v = np.where(signed[:, None], raw.view(np.int32), raw).astype(np.int64)
+    v[~full] = 0
     n = full.sum(axis=1)
-    used = np.less(ws.idx, n[:, None], out=ws.used)
-    unused = np.invert(used, out=ws.unused)
-
-    # values: the high half, less 2**31 for a signed row (exact in float64)
-    np.right_shift(keys, np.uint64(32), out=ws.u64)
-    bias = np.where(signed, float(1 << 31), 0.0)[:, None]
-    v = np.subtract(ws.u64, bias, out=ws.v)
-    np.copyto(v, 0.0, where=unused)
-    # weights from the ages of the sorted samples
-    np.bitwise_and(keys, _LOW, out=ws.u64)
-    ages(ws.u64, ws.u64)
-    w = np.divide(ws.u64, 1000.0, out=ws.w)
-    np.power(L.AQ_DECAY, w, out=w)
-    np.copyto(w, 0.0, where=unused)
-
-    last = np.maximum(n - 1, 0)
-    r = np.arange(rows)
     has = n > 0
-    nf = np.where(has, n, 1).astype(np.float64)
-    t = ws.t
-    csum = np.cumsum(v, axis=1, out=t)[r, last]
-    mean = csum / nf
-    np.subtract(v, mean[:, None], out=t)
-    np.copyto(t, 0.0, where=unused)
-    np.multiply(t, t, out=t)
-    sq = np.cumsum(t, axis=1, out=t)[r, last]
-    cw = np.cumsum(w, axis=1, out=ws.cw)
-    wsum = cw[r, last]
-    np.multiply(w, v, out=t)
-    wv = np.cumsum(t, axis=1, out=t)[r, last]
-    k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
-    p90 = v[r, np.maximum(k, 0)]
+    nf = np.where(has, n, 1)
 
-    # cum >= 0.9 wsum, written as the C code writes it
-    thr = wsum * 9.0 * (1.0 - 1e-12)
-    np.multiply(cw, 10.0, out=t)
-    hit = np.greater_equal(t, thr[:, None], out=ws.b)
-    hit &= used
-    j = np.where(hit.any(axis=1), hit.argmax(axis=1), last)
-    wp90 = v[r, j]
+    # mean and std from exact integer sums (|v| < 2^32: v^2 in 16-bit halves)
+    s1 = v.sum(axis=1)
+    av = np.abs(v)
+    hi, lo = av >> 16, av & 0xffff
+    sa, sb, sc = (hi * hi).sum(axis=1), (hi * lo).sum(axis=1), \
+        (lo * lo).sum(axis=1)
+    var = np.empty(rows)
+    for i in range(rows):
+        m = int(nf[i])
+        s2 = (int(sa[i]) << 32) + (int(sb[i]) << 17) + int(sc[i])
+        var[i] = float(m * s2 - int(s1[i]) ** 2) / float(m * m)
+    mean = s1.astype(np.float64) / nf
+
+    # weights, their sums in slot order
+    w = decay(age)
+    w[~full] = 0.0
+    wsum = np.cumsum(w, axis=1)[:, -1]
+    vf = v.astype(np.float64)
+    wv = np.cumsum(w * vf, axis=1)[:, -1]
+
+    # p90 and wp90 along the value order (ties in any order: exact sums)
+    key = np.where(full, v, np.int64(1) << 40)
+    order = np.argsort(key, axis=1)
+    sv = np.take_along_axis(v, order, axis=1)
+    k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
+    p90 = sv[r, np.maximum(k, 0)]
+    _, e = np.frexp(w.max(axis=1))
+    q = np.trunc(np.ldexp(w, (52 - e)[:, None])).astype(np.uint64)
+    qs = np.cumsum(np.take_along_axis(q, order, axis=1), axis=1)
+    qsum = qs[:, -1]
+    t = qsum - qsum // np.uint64(10)             # ceil(0.9 sum(q))
+    j = np.argmax(qs >= t[:, None], axis=1)
+    wp90 = sv[r, j]
 
     nan = np.full(rows, np.nan)
     wok = has & (wsum > 0)
@@ -152,10 +139,10 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
         out = {
             "samples": n.astype(np.uint32),
             "mean": np.where(has, mean, nan),
-            "std": np.where(has, np.sqrt(sq / nf), nan),
-            "p90": np.where(has, p90, nan),
+            "std": np.where(has, np.sqrt(var), nan),
+            "p90": np.where(has, p90.astype(np.float64), nan),
             "wmean": np.where(wok, wv / np.where(wok, wsum, 1.0), nan),
-            "wp90": np.where(wok, wp90, nan),
+            "wp90": np.where(wok, wp90.astype(np.float64), nan),
             "wsum": np.where(has, wsum, 0.0),
         }
     return out
