@@ -9,8 +9,8 @@
  * thread, valid until the next failing call in that thread).
  *
  * Nothing here allocates per read: aq_snapshot() copies into the caller's
- * frame, aq_reduce() works on the stack (16 bytes per slot of AQ_MAX_SLOTS,
- * 64 KiB).
+ * frame, aq_reduce() works on the stack (32 bytes per slot of AQ_MAX_SLOTS,
+ * 128 KiB).
  */
 #ifndef LIBAQUARIUS_H
 #define LIBAQUARIUS_H
@@ -180,26 +180,29 @@ static inline int aq_next_active(uint64_t active, int prev)
  *   product T2[age >> 16] * T1[(age >> 8) & 255] * T0[age & 255] (in that
  *   order) of tables whose entries are pow(0.9, a / 1000.0) for the part a
  *   of the age each byte stands for; older, pow(0.9, age_ms / 1000.0)
- *   itself (subnormal or 0). The product is within 4e-15 (relative) of
- *   pow(0.9, age_ms / 1000.0) for every age below AQ_DECAY_TABLE_MS
- *   (checked for all of them by tests/host), well inside the error that
- *   pow(0.9, x) itself has against 0.9^x from rounding x = age_ms / 1000.
+ *   itself (subnormal or 0). The product is within 1e-13 (relative) of
+ *   pow(0.9, age_ms / 1000.0) for every age below AQ_DECAY_TABLE_MS, and
+ *   within 5e-14 below one hour (checked for every age by tests/host):
+ *   the size of the error pow(0.9, x) itself has against 0.9^x from
+ *   rounding x = age_ms / 1000 (up to x ln(1/0.9) 2^-53).
  * - wsum = sum(w) and sum(w v) are accumulated in slot order, one term
  *   after the other; wmean = sum(w v) / wsum.
- * - p90: selection (O(n) expected), no sort.
- * - wp90 uses each sample's weight relative to the youngest one, as an
- *   integer: q_i = floor(2^51 * aq_decay(age_i - age_min)) (0 once
- *   age_i - age_min >= 2^19 ms). wp90 is the smallest value x with
+ * - p90: by selection (O(n) expected), no sort.
+ * - wp90 uses each sample's weight relative to the largest one, as an
+ *   integer: q_i = floor(w_i 2^(52 - e)), where 2^(e-1) <= max(w) < 2^e
+ *   (an exact scaling by a power of two). wp90 is the smallest value x with
  *   sum{q_i : v_i <= x} >= ceil(0.9 * sum(q)), in exact integer arithmetic,
  *   so the order of equal values and of the additions cannot change it. It
- *   is the definition above with the weights scaled by 1 / w_max (which
- *   leaves the quantile unchanged) and truncated to multiples of 2^-51:
- *   the cumulative weights differ from the real ones by less than
- *   n 2^-51 of the total (1.8e-12 at AQ_MAX_SLOTS). Found by selection.
+ *   is the definition above with the weights scaled (which leaves the
+ *   quantile unchanged) and truncated to multiples of at most 2^-51 of the
+ *   largest: the cumulative weights differ from the real ones by less
+ *   than n 2^-51 of the total (5.7e-14 at 128 slots, 1.8e-12 at
+ *   AQ_MAX_SLOTS), the order of the 1e-12 slack the floating-point
+ *   comparison of earlier versions had.
  *
  * Cost (docs/PERFORMANCE.md, "Reader side"): all 13 features of one
- * backend at 128 slots in a few us; no allocation, about 16 bytes of stack
- * per slot of AQ_MAX_SLOTS (64 KiB).
+ * backend at 128 slots in about 10 us; no allocation, 32 bytes of stack
+ * per slot of AQ_MAX_SLOTS (128 KiB).
  */
 #define AQ_FUTURE_MS		60000u
 /* Ages (ms) from which aq_decay() calls pow() rather than its tables. */

@@ -20,8 +20,8 @@ gives NaN for wmean and wp90. As in C:
 - mean = S1 / n and std = sqrt((n S2 - S1^2) / n^2) from the exact integer
   sums S1 = sum(v), S2 = sum(v^2), rounded once to double;
 - w = decay(age): a product of three tables of pow(0.9, a / 1000) (within
-  4e-15 of pow(0.9, age / 1000) itself), pow() for ages of
-  AQ_DECAY_TABLE_MS and more;
+  1e-13 of pow(0.9, age / 1000) itself, the size of pow's own error from
+  rounding age / 1000), pow() for ages of AQ_DECAY_TABLE_MS and more;
 - sum(w) and sum(w v) accumulated in slot order (numpy cumsum);
 - wp90 over the integer weights q = floor(w 2^(52 - e)), 2^(e-1) <= max(w)
   < 2^e: the smallest x with sum{q : v <= x} >= ceil(0.9 sum(q)), exact.
