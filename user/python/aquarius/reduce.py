@@ -67,14 +67,37 @@ def slot_ages(slots, now_ms):
     return age
 
 
+class _Workspace:
+    """Arrays of one shape, reused from call to call: numpy temporaries of
+    ~100 KB each would otherwise make glibc grow and trim its heap on every
+    reduction (page faults that cost more than the arithmetic)."""
+
+    def __init__(self, rows, ns):
+        self.shape = (rows, ns)
+        self.r = np.arange(rows)
+        self.full = np.empty((rows, ns), bool)
+        self.b = np.empty((rows, ns), bool)
+        self.u32 = np.empty((rows, ns), np.uint32)
+        self.age = np.empty((rows, ns), np.uint32)
+        self.v = np.empty((rows, ns), np.int64)
+        self.i1 = np.empty((rows, ns), np.int64)
+        self.i2 = np.empty((rows, ns), np.int64)
+        self.i3 = np.empty((rows, ns), np.int64)
+        self.w = np.empty((rows, ns), np.float64)
+        self.f1 = np.empty((rows, ns), np.float64)
+        self.f2 = np.empty((rows, ns), np.float64)
+        self.q = np.empty((rows, ns), np.uint64)
+        self.q2 = np.empty((rows, ns), np.uint64)
+
+
 _tls = threading.local()
 
 
-def _row_index(rows, ns):
-    c = getattr(_tls, "idx", None)
-    if c is None or c[0] != (rows, ns):
-        c = _tls.idx = ((rows, ns), np.arange(rows))
-    return c[1]
+def _workspace(rows, ns):
+    ws = getattr(_tls, "ws", None)
+    if ws is None or ws.shape != (rows, ns):
+        ws = _tls.ws = _Workspace(rows, ns)
+    return ws
 
 
 def reduce_rows(slots, signed, now_ms, max_age_ms=None):
@@ -86,25 +109,41 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     slots = np.asarray(slots, dtype=np.uint64)
     rows, ns = slots.shape
     signed = np.asarray(signed, dtype=bool).reshape(rows)
-    r = _row_index(rows, ns)
+    ws = _workspace(rows, ns)
+    r = ws.r
 
-    full = slots != 0
-    age = slot_ages(slots, now_ms)
+    full = np.not_equal(slots, 0, out=ws.full)
+    # ages: (uint32)(now - time), 0 up to AQ_FUTURE_MS ahead
+    age = ws.age
+    np.right_shift(slots, np.uint64(32), out=ws.q, casting="unsafe")
+    np.copyto(age, ws.q, casting="unsafe")
+    np.subtract(np.uint32(int(now_ms) & 0xffffffff), age, out=age)
+    np.greater(age, _FUTURE_FROM, out=ws.b)
+    np.copyto(age, 0, where=ws.b)
     if max_age_ms is not None:
-        full &= age <= max_age_ms
-    raw = (slots & _LOW).astype(np.uint32)
-    v = np.where(signed[:, None], raw.view(np.int32), raw).astype(np.int64)
-    v[~full] = 0
+        full &= np.less_equal(age, max_age_ms, out=ws.b)
+    unused = np.invert(full, out=ws.b)
+    # values as int64, 0 in empty slots
+    raw = ws.u32
+    np.copyto(raw, slots, casting="unsafe")          # the low 32 bits
+    v = ws.v
+    np.copyto(v, raw, casting="unsafe")
+    if signed.any():
+        np.copyto(v, raw.view(np.int32), where=signed[:, None],
+                  casting="unsafe")
+    np.copyto(v, 0, where=unused)
     n = full.sum(axis=1)
     has = n > 0
     nf = np.where(has, n, 1)
 
     # mean and std from exact integer sums (|v| < 2^32: v^2 in 16-bit halves)
     s1 = v.sum(axis=1)
-    av = np.abs(v)
-    hi, lo = av >> 16, av & 0xffff
-    sa, sb, sc = (hi * hi).sum(axis=1), (hi * lo).sum(axis=1), \
-        (lo * lo).sum(axis=1)
+    av = np.abs(v, out=ws.i1)
+    hi = np.right_shift(av, 16, out=ws.i2)
+    lo = np.bitwise_and(av, 0xffff, out=ws.i3)
+    sb = np.multiply(hi, lo, out=ws.i1).sum(axis=1)
+    sa = np.multiply(hi, hi, out=ws.i2).sum(axis=1)
+    sc = np.multiply(lo, lo, out=ws.i3).sum(axis=1)
     var = np.empty(rows)
     for i in range(rows):
         m = int(nf[i])
@@ -112,25 +151,48 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
         var[i] = float(m * s2 - int(s1[i]) ** 2) / float(m * m)
     mean = s1.astype(np.float64) / nf
 
-    # weights, their sums in slot order
-    w = decay(age)
-    w[~full] = 0.0
-    wsum = np.cumsum(w, axis=1)[:, -1]
-    vf = v.astype(np.float64)
-    wv = np.cumsum(w * vf, axis=1)[:, -1]
+    # weights (decay(), in place), their sums in slot order
+    w = ws.w
+    old = np.greater_equal(age, L.AQ_DECAY_TABLE_MS, out=ws.full)
+    anyold = old.any()
+    if anyold:
+        olds = age[old]
+        np.copyto(age, 0, where=old)
+    a = np.right_shift(age, 16, out=ws.u32)
+    np.take(_T2, a, out=w)
+    np.right_shift(age, 8, out=a)
+    np.bitwise_and(a, 0xff, out=a)
+    w *= np.take(_T1, a, out=ws.f1)
+    np.bitwise_and(age, 0xff, out=a)
+    w *= np.take(_T0, a, out=ws.f1)
+    if anyold:
+        w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in olds.tolist()]
+    np.copyto(w, 0.0, where=unused)
+    wsum = np.cumsum(w, axis=1, out=ws.f1)[:, -1].copy()
+    vf = ws.f2
+    np.copyto(vf, v, casting="unsafe")
+    np.multiply(w, vf, out=vf)
+    wv = np.cumsum(vf, axis=1, out=vf)[:, -1]
 
     # p90 and wp90 along the value order (ties in any order: exact sums)
-    key = np.where(full, v, np.int64(1) << 40)
+    key = ws.i1
+    np.copyto(key, v)
+    np.copyto(key, np.int64(1) << 40, where=unused)
     order = np.argsort(key, axis=1)
-    sv = np.take_along_axis(v, order, axis=1)
+    sv = ws.i2
+    sv[...] = np.take_along_axis(v, order, axis=1)
     k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
     p90 = sv[r, np.maximum(k, 0)]
     _, e = np.frexp(w.max(axis=1))
-    q = np.trunc(np.ldexp(w, (52 - e)[:, None])).astype(np.uint64)
-    qs = np.cumsum(np.take_along_axis(q, order, axis=1), axis=1)
+    np.ldexp(w, (52 - e)[:, None], out=ws.f1)
+    np.trunc(ws.f1, out=ws.f1)
+    np.copyto(ws.q, ws.f1, casting="unsafe")
+    qs = ws.q2
+    qs[...] = np.take_along_axis(ws.q, order, axis=1)
+    np.cumsum(qs, axis=1, out=qs)
     qsum = qs[:, -1]
     t = qsum - qsum // np.uint64(10)             # ceil(0.9 sum(q))
-    j = np.argmax(qs >= t[:, None], axis=1)
+    j = np.argmax(np.greater_equal(qs, t[:, None], out=ws.b), axis=1)
     wp90 = sv[r, j]
 
     nan = np.full(rows, np.nan)
