@@ -835,33 +835,54 @@ uint32_t select_weight(const uint32_t *v, const uint64_t *q, unsigned int n,
 }
 
 /*
- * p90 and wp90 of the m values ws->v with weights ws->q (sum qsum): one
- * pass keeps the values at or above a pivot chosen a little below p90
- * (from a sample), with their weights, in (a, qa); both selects then work
- * on those few, unless an answer turns out to be below the pivot (wp90 is
- * below p90 when the young samples are small ones).
+ * p90 and wp90 of the m values ws->v with weights ws->w (largest in
+ * [2^(e-1), 2^e)). One pass turns the weights into the integers ws->q =
+ * floor(w 2^(52 - e)) and keeps the values at or above a pivot chosen a
+ * little below p90 (from a sample), with their weights, in (a, qa); both
+ * selects then work on those few, unless an answer turns out to be below
+ * the pivot (wp90 is below p90 when the young samples are small ones).
  */
-static void select_both(struct red_ws *ws, unsigned int m, unsigned int k,
-			uint64_t t, uint64_t qsum, uint32_t *p90,
-			uint32_t *wp90)
+static void select_both(struct red_ws *ws, unsigned int m, int e,
+			uint32_t *p90, uint32_t *wp90)
 {
+	unsigned int i, n = 0, k = (9 * m + 9) / 10; /* ceil(0.9 m) */
+	uint64_t wlo = 0, qsum = 0, t;
 	uint32_t piv = 0;
-	unsigned int i, n = 0;
-	uint64_t wlo = 0;
 
 	if (m > 4 * SELECT_SMALL)
 		piv = pick_pivot(ws->v, NULL, m, k, m);
-	for (i = 0; i < m; i++) {
-		uint32_t x = ws->v[i];
-		uint64_t y = ws->q[i];
-		bool keep = x >= piv;
+	if (e >= -970) {
+		double scale = ldexp(1.0, 52 - e);
 
-		ws->a[n] = x;
-		ws->qa[n] = y;
-		n += keep;
-		wlo += keep ? 0 : y;
+		for (i = 0; i < m; i++) {
+			uint32_t x = ws->v[i];
+			/* < 2^53: the signed conversion is exact */
+			uint64_t y = (uint64_t)(int64_t)(ws->w[i] * scale);
+			bool keep = x >= piv;
+
+			ws->q[i] = y;
+			qsum += y;
+			ws->a[n] = x;
+			ws->qa[n] = y;
+			n += keep;
+			wlo += keep ? 0 : y;
+		}
+	} else {			/* 2^(52 - e) is not a double */
+		for (i = 0; i < m; i++) {
+			uint32_t x = ws->v[i];
+			uint64_t y = (uint64_t)(int64_t)ldexp(ws->w[i], 52 - e);
+			bool keep = x >= piv;
+
+			ws->q[i] = y;
+			qsum += y;
+			ws->a[n] = x;
+			ws->qa[n] = y;
+			n += keep;
+			wlo += keep ? 0 : y;
+		}
 	}
-	/* the values below piv: m - n of them, weight wlo */
+	t = qsum - qsum / 10;		/* ceil(0.9 qsum) */
+	/* below piv: m - n values, of weight wlo */
 	if (k > m - n)
 		*p90 = select_weight(ws->a, NULL, n, k - (m - n), n, ws->c,
 				     NULL, ws->d, NULL);
@@ -881,27 +902,6 @@ static double unbias(uint32_t v, bool is_signed)
 	return is_signed ? (double)(int32_t)(v ^ 0x80000000u) : (double)v;
 }
 
-/* sum(v) and sum(v^2) of the biased values v[0..m), exactly. */
-static inline __attribute__((always_inline))
-void int_sums(const uint32_t *v, unsigned int m, bool is_signed,
-	      int64_t *s1, unsigned __int128 *s2)
-{
-	unsigned __int128 sq = 0;
-	int64_t sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < m; i++) {
-		int64_t x = is_signed ? (int64_t)(int32_t)(v[i] ^ 0x80000000u) :
-					(int64_t)v[i];
-		uint64_t a = (uint64_t)(x < 0 ? -x : x);
-
-		sum += x;
-		sq += a * a;
-	}
-	*s1 = sum;
-	*s2 = sq;
-}
-
 /*
  * Reduce n slot words (read with one relaxed 64-bit load each: they may be
  * live shared memory).
@@ -911,19 +911,20 @@ void reduce_words(const uint64_t *slots, unsigned int n, bool is_signed,
 		  uint64_t now_ms, struct red_ws *ws, struct aq_reduction *out)
 {
 	uint32_t bias = is_signed ? 0x80000000u : 0, now = (uint32_t)now_ms;
-	double wsum = 0, wvsum = 0, wmax = 0, scale;
-	unsigned __int128 s2;
+	double wsum = 0, wvsum = 0, wmax = 0;
+	unsigned __int128 s2 = 0;
 	unsigned int i, m = 0;
 	uint32_t p90, wp90;
-	uint64_t qsum, t;
+	int64_t s1 = 0;
 	__int128 num;
-	int64_t s1;
 	int e;
 
 	for (i = 0; i < n; i++) {
 		uint64_t w = __atomic_load_n(&slots[i], __ATOMIC_RELAXED);
 		uint32_t raw, age;
-		double wt, x;
+		int64_t x;
+		uint64_t ax;
+		double wt;
 
 		if (!w)
 			continue;
@@ -931,10 +932,13 @@ void reduce_words(const uint64_t *slots, unsigned int n, bool is_signed,
 		age = now - AQ_SLOT_TIME_MS(w);
 		if (age > UINT32_MAX - AQ_FUTURE_MS)	/* from the (near) future */
 			age = 0;
-		x = is_signed ? (double)(int32_t)raw : (double)raw;
+		x = is_signed ? (int64_t)(int32_t)raw : (int64_t)raw;
+		ax = (uint64_t)(x < 0 ? -x : x);
+		s1 += x;
+		s2 += ax * ax;
 		wt = decay(age);
 		wsum += wt;
-		wvsum += wt * x;
+		wvsum += wt * (double)x;
 		wmax = wt > wmax ? wt : wmax;
 		ws->v[m] = raw ^ bias;
 		ws->w[m] = wt;
@@ -946,7 +950,6 @@ void reduce_words(const uint64_t *slots, unsigned int n, bool is_signed,
 	out->wsum = 0;
 	if (!m)
 		return;
-	int_sums(ws->v, m, is_signed, &s1, &s2);
 	out->mean = (double)s1 / m;
 	/* n^2 var = n sum(v^2) - sum(v)^2, exact, rounded once to double */
 	num = (__int128)m * (__int128)s2 - (__int128)s1 * s1;
@@ -960,24 +963,8 @@ void reduce_words(const uint64_t *slots, unsigned int n, bool is_signed,
 		return;
 	}
 	out->wmean = wvsum / wsum;
-	/* q = floor(w 2^(52 - e)), 2^(e-1) <= wmax < 2^e: exact scaling */
-	frexp(wmax, &e);
-	if (e >= -970) {
-		scale = ldexp(1.0, 52 - e);
-		for (i = 0, qsum = 0; i < m; i++) {
-			/* < 2^53: the signed conversion is exact */
-			ws->q[i] = (uint64_t)(int64_t)(ws->w[i] * scale);
-			qsum += ws->q[i];
-		}
-	} else {
-		for (i = 0, qsum = 0; i < m; i++) {
-			ws->q[i] = (uint64_t)(int64_t)ldexp(ws->w[i], 52 - e);
-			qsum += ws->q[i];
-		}
-	}
-	t = qsum - qsum / 10;		/* ceil(0.9 qsum) */
-	/* nearest rank: k = ceil(0.9 n), 1-based */
-	select_both(ws, m, (9 * m + 9) / 10, t, qsum, &p90, &wp90);
+	frexp(wmax, &e);		/* 2^(e-1) <= wmax < 2^e */
+	select_both(ws, m, e, &p90, &wp90);
 	out->p90 = unbias(p90, is_signed);
 	out->wp90 = unbias(wp90, is_signed);
 }
