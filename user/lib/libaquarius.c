@@ -719,24 +719,40 @@ static uint32_t med3(uint32_t a, uint32_t b, uint32_t c)
 	return c <= a ? a : c >= b ? b : c;
 }
 
+/* Two 64-bit lanes (GCC/clang vector extension; SSE2, NEON or scalar). */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
 /*
- * The smallest v[i] (i < n) with sum{q_j : v_j <= v[i]} >= t (q NULL: 1
- * each), by comparing all pairs without branches: for the few elements
- * left at the end of a select, and for pivots.
+ * The smallest v[i] (i < n <= SELECT_SMALL) with sum{q_j : v_j <= v[i]} >=
+ * t (q NULL: 1 each), by comparing all pairs without branches: for the
+ * few elements left at the end of a select, and for pivots. Values are
+ * held in 64-bit lanes, so that v_j <= v_i is the sign of v_i - v_j, two
+ * pairs at a time; padding has a value above any uint32 and weight 0.
  */
 static inline __attribute__((always_inline))
 uint32_t small_select(const uint32_t *v, const uint64_t *q, unsigned int n,
 		      uint64_t t)
 {
+	union {
+		u64x2 x[SELECT_SMALL / 2];
+		uint64_t e[SELECT_SMALL];
+	} sv, sq;
 	uint32_t best = UINT32_MAX;
-	unsigned int i, j;
+	unsigned int i, j, nv = (n + 1) / 2;
 
+	for (i = 0; i < 2 * nv; i++) {
+		sv.e[i] = i < n ? v[i] : 1ULL << 33;
+		sq.e[i] = i < n ? (q ? q[i] : 1) : 0;
+	}
 	for (i = 0; i < n; i++) {
-		uint64_t le = 0;
+		u64x2 vi = { sv.e[i], sv.e[i] }, le = { 0, 0 };
 
-		for (j = 0; j < n; j++)
-			le += v[j] <= v[i] ? (q ? q[j] : 1) : 0;
-		best = le >= t && v[i] < best ? v[i] : best;
+		for (j = 0; j < nv; j++) {
+			u64x2 neg = (vi - sv.x[j]) >> 63;  /* 1: v_j > v_i */
+
+			le += (neg - 1) & sq.x[j];
+		}
+		best = le[0] + le[1] >= t && v[i] < best ? v[i] : best;
 	}
 	return best;
 }
