@@ -170,7 +170,8 @@ static inline int aq_next_active(uint64_t active, int prev)
  * wp90 are NaN. wp90 equals p90 when all ages are equal.
  *
  * How they are computed (the Python package, aquarius.reduce, computes the
- * same, bit for bit; the tests in tests/python compare them):
+ * same, bit for bit except wsum and wmean, which numpy adds in another
+ * order: within 1e-12 relative; the tests in tests/python compare them):
  *
  * - mean and std from exact integer sums: mean = S1 / n and std =
  *   sqrt(N / n^2) with S1 = sum(v), S2 = sum(v^2) and N = n S2 - S1^2 held

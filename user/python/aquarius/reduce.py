@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 """The paper's five reductions of a reservoir (section IV.A.2), vectorised
 over many reservoirs, computed as libaquarius aq_reduce() computes them
-(see user/lib/libaquarius.h), so that the results are the same bit for bit:
+(see user/lib/libaquarius.h):
 
 With n non-empty samples v_1..v_n (a slot equal to 0 is empty; values are
 int32 if the feature has AQ_FIELD_SIGNED, else uint32), sorted ascending
@@ -22,7 +22,9 @@ gives NaN for wmean and wp90. As in C:
 - w = decay(age): a product of three tables of pow(0.9, a / 1000) (within
   1e-13 of pow(0.9, age / 1000) itself, the size of pow's own error from
   rounding age / 1000), pow() for ages of AQ_DECAY_TABLE_MS and more;
-- sum(w) and sum(w v) accumulated in slot order (numpy cumsum);
+- sum(w) and sum(w v) in numpy's order of additions (C adds one term
+  after the other): these two, and wmean, may differ from libaquarius in
+  the last bits (the tests allow 1e-12 relative), all else is bit-equal;
 - wp90 over the integer weights q = floor(w 2^(52 - e)), 2^(e-1) <= max(w)
   < 2^e: the smallest x with sum{q : v <= x} >= ceil(0.9 sum(q)), exact.
 """
@@ -75,6 +77,7 @@ class _Workspace:
     def __init__(self, rows, ns):
         self.shape = (rows, ns)
         self.r = np.arange(rows)
+        self.off = (self.r * ns)[:, None]
         self.full = np.empty((rows, ns), bool)
         self.b = np.empty((rows, ns), bool)
         self.u32 = np.empty((rows, ns), np.uint32)
@@ -144,12 +147,13 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     sb = np.multiply(hi, lo, out=ws.i1).sum(axis=1)
     sa = np.multiply(hi, hi, out=ws.i2).sum(axis=1)
     sc = np.multiply(lo, lo, out=ws.i3).sum(axis=1)
-    var = np.empty(rows)
-    for i in range(rows):
-        m = int(nf[i])
-        s2 = (int(sa[i]) << 32) + (int(sb[i]) << 17) + int(sc[i])
-        var[i] = float(m * s2 - int(s1[i]) ** 2) / float(m * m)
-    mean = s1.astype(np.float64) / nf
+    # n S2 - S1^2 needs ~90 bits: Python integers (object arrays), then
+    # rounded once to float64 as C rounds its __int128
+    no, s1o = nf.astype(object), s1.astype(object)
+    s2 = (sa.astype(object) << 32) + (sb.astype(object) << 17) + \
+        sc.astype(object)
+    var = (no * s2 - s1o * s1o).astype(np.float64) / (nf * nf)
+    mean = s1 / nf
 
     # weights (decay(), in place), their sums in slot order
     w = ws.w
@@ -168,45 +172,51 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     if anyold:
         w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in olds.tolist()]
     np.copyto(w, 0.0, where=unused)
-    wsum = np.cumsum(w, axis=1, out=ws.f1)[:, -1].copy()
+    # numpy's summation order, not C's one term after the other: the last
+    # bits can differ (1e-12 relative at most, tests/python)
+    wsum = w.sum(axis=1)
     vf = ws.f2
     np.copyto(vf, v, casting="unsafe")
-    np.multiply(w, vf, out=vf)
-    wv = np.cumsum(vf, axis=1, out=vf)[:, -1]
+    wv = np.einsum("ij,ij->i", w, vf)
 
     # p90 and wp90 along the value order (ties in any order: exact sums)
     key = ws.i1
     np.copyto(key, v)
     np.copyto(key, np.int64(1) << 40, where=unused)
     order = np.argsort(key, axis=1)
-    sv = ws.i2
-    sv[...] = np.take_along_axis(v, order, axis=1)
+    order += ws.off                              # flat indices
+    sv = np.take(v, order, out=ws.i2)
     k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
     p90 = sv[r, np.maximum(k, 0)]
     _, e = np.frexp(w.max(axis=1))
     np.ldexp(w, (52 - e)[:, None], out=ws.f1)
     np.trunc(ws.f1, out=ws.f1)
     np.copyto(ws.q, ws.f1, casting="unsafe")
-    qs = ws.q2
-    qs[...] = np.take_along_axis(ws.q, order, axis=1)
+    qs = np.take(ws.q, order, out=ws.q2)
     np.cumsum(qs, axis=1, out=qs)
     qsum = qs[:, -1]
     t = qsum - qsum // np.uint64(10)             # ceil(0.9 sum(q))
     j = np.argmax(np.greater_equal(qs, t[:, None], out=ws.b), axis=1)
     wp90 = sv[r, j]
 
-    nan = np.full(rows, np.nan)
-    wok = has & (wsum > 0)
+    wok = wsum > 0                               # implies n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {
             "samples": n.astype(np.uint32),
-            "mean": np.where(has, mean, nan),
-            "std": np.where(has, np.sqrt(var), nan),
-            "p90": np.where(has, p90.astype(np.float64), nan),
-            "wmean": np.where(wok, wv / np.where(wok, wsum, 1.0), nan),
-            "wp90": np.where(wok, wp90.astype(np.float64), nan),
-            "wsum": np.where(has, wsum, 0.0),
+            "mean": mean,
+            "std": np.sqrt(var),
+            "p90": p90.astype(np.float64),
+            "wmean": wv / wsum,
+            "wp90": wp90.astype(np.float64),
+            "wsum": wsum,
         }
+    if not has.all():
+        for k in ("mean", "std", "p90"):
+            out[k][~has] = np.nan
+        out["wsum"][~has] = 0.0
+    if not wok.all():
+        out["wmean"][~wok] = np.nan
+        out["wp90"][~wok] = np.nan
     return out
 
 
