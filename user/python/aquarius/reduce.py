@@ -44,6 +44,9 @@ _T0 = np.array([L.AQ_DECAY ** (i / 1000.0) for i in range(256)])
 _T1 = np.array([L.AQ_DECAY ** ((i << 8) / 1000.0) for i in range(256)])
 _T2 = np.array([L.AQ_DECAY ** (float(i << 16) / 1000.0)
                 for i in range(L.AQ_DECAY_TABLE_MS >> 16)])
+# T2[a >> 8 >> 8] * T1[a >> 8 & 255] for every a >> 8: the same products as
+# C's first multiplication, one lookup here
+_T21 = (_T2[:, None] * _T1[None, :]).ravel()
 
 
 def decay(age_ms):
@@ -52,8 +55,7 @@ def decay(age_ms):
     age = np.asarray(age_ms, dtype=np.uint32)
     old = age >= L.AQ_DECAY_TABLE_MS
     a = np.where(old, 0, age)
-    w = _T2[a >> 16]
-    w *= _T1[(a >> 8) & 0xff]
+    w = _T21[a >> 8]
     w *= _T0[a & 0xff]
     if old.any():
         w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in age[old].tolist()]
@@ -144,9 +146,9 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     av = np.abs(v, out=ws.i1)
     hi = np.right_shift(av, 16, out=ws.i2)
     lo = np.bitwise_and(av, 0xffff, out=ws.i3)
-    sb = np.multiply(hi, lo, out=ws.i1).sum(axis=1)
-    sa = np.multiply(hi, hi, out=ws.i2).sum(axis=1)
-    sc = np.multiply(lo, lo, out=ws.i3).sum(axis=1)
+    sa = np.einsum("ij,ij->i", hi, hi)
+    sb = np.einsum("ij,ij->i", hi, lo)
+    sc = np.einsum("ij,ij->i", lo, lo)
     # n S2 - S1^2 needs ~90 bits: Python integers (object arrays), then
     # rounded once to float64 as C rounds its __int128
     no, s1o = nf.astype(object), s1.astype(object)
@@ -157,16 +159,13 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
 
     # weights (decay(), in place), their sums in slot order
     w = ws.w
-    old = np.greater_equal(age, L.AQ_DECAY_TABLE_MS, out=ws.full)
-    anyold = old.any()
+    anyold = age.max() >= L.AQ_DECAY_TABLE_MS
     if anyold:
+        old = np.greater_equal(age, L.AQ_DECAY_TABLE_MS, out=ws.full)
         olds = age[old]
         np.copyto(age, 0, where=old)
-    a = np.right_shift(age, 16, out=ws.u32)
-    np.take(_T2, a, out=w)
-    np.right_shift(age, 8, out=a)
-    np.bitwise_and(a, 0xff, out=a)
-    w *= np.take(_T1, a, out=ws.f1)
+    a = np.right_shift(age, 8, out=ws.u32)
+    np.take(_T21, a, out=w)
     np.bitwise_and(age, 0xff, out=a)
     w *= np.take(_T0, a, out=ws.f1)
     if anyold:
@@ -190,8 +189,7 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     p90 = sv[r, np.maximum(k, 0)]
     _, e = np.frexp(w.max(axis=1))
     np.ldexp(w, (52 - e)[:, None], out=ws.f1)
-    np.trunc(ws.f1, out=ws.f1)
-    np.copyto(ws.q, ws.f1, casting="unsafe")
+    np.copyto(ws.q, ws.f1, casting="unsafe")     # truncates, as C does
     qs = np.take(ws.q, order, out=ws.q2)
     np.cumsum(qs, axis=1, out=qs)
     qsum = qs[:, -1]
