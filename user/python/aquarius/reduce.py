@@ -138,7 +138,7 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
                   casting="unsafe")
     if max_age_ms is not None:                  # empty slots are 0 already
         np.copyto(v, 0, where=unused)
-    n = np.count_nonzero(full, axis=1)
+    n = full.sum(axis=1)
     has = n > 0
     nf = np.where(has, n, 1)
 
