@@ -653,9 +653,10 @@ int aq_snapshot_tries(const struct aq_region *r, struct aq_frame *out,
 
 /*
  * Weights 0.9^(age/1000), age in ms, as the product of three tables indexed
- * by the bytes of the age (aq_decay_table), each entry pow(0.9, a / 1000.0)
- * for its byte's share a of the age; ages of AQ_DECAY_TABLE_MS or more
- * (results near or below the smallest normal double) call pow() itself.
+ * by the bytes of the age (decay_t2 * decay_t1 * decay_t0, in that order),
+ * each entry pow(0.9, a / 1000.0) for its byte's share a of the age; ages
+ * of AQ_DECAY_TABLE_MS or more (results near or below the smallest normal
+ * double) call pow() itself. The tables are filled once (pthread_once).
  */
 static double decay_t0[256], decay_t1[256], decay_t2[AQ_DECAY_TABLE_MS >> 16];
 static pthread_once_t decay_once = PTHREAD_ONCE_INIT;
@@ -703,7 +704,7 @@ struct red_ws {
 	uint32_t c[AQ_MAX_SLOTS], d[AQ_MAX_SLOTS]; /* select rounds */
 };
 
-/* Below this many elements a select sorts by insertion. */
+/* At most this many elements, a select compares all pairs. */
 #define SELECT_SMALL	16
 /* Above 4 SELECT_SMALL, pivots come from this many elements. */
 #define SELECT_SAMPLE	8
@@ -790,7 +791,8 @@ uint32_t pick_pivot(const uint32_t *v, const uint64_t *q, unsigned int n,
  * buffer: those below it from the front, those above from the back
  * (those equal only add their weight), and keeps the side that holds the
  * answer unless the pivot is the answer. Rounds write to (v1, q1) and
- * (v2, q2) in turn; v and q are only read.
+ * (v2, q2) in turn; v and q are read by the first round only, so (v2, q2)
+ * may be (v, q) when those may be overwritten.
  */
 static inline __attribute__((always_inline))
 uint32_t select_weight(const uint32_t *v, const uint64_t *q, unsigned int n,
