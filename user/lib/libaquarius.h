@@ -181,7 +181,8 @@ static inline int aq_next_active(uint64_t active, int prev)
  *   product T2[age >> 16] * T1[(age >> 8) & 255] * T0[age & 255] (in that
  *   order) of tables whose entries are pow(0.9, a / 1000.0) for the part a
  *   of the age each byte stands for; older, pow(0.9, age_ms / 1000.0)
- *   itself (subnormal or 0). The product is within 1e-13 (relative) of
+ *   itself (subnormal; 0 from 7072225 ms on, as pow() gives, without
+ *   calling it). The product is within 1e-13 (relative) of
  *   pow(0.9, age_ms / 1000.0) for every age below AQ_DECAY_TABLE_MS, and
  *   within 5e-14 below one hour (checked for every age by tests/host):
  *   the size of the error pow(0.9, x) itself has against 0.9^x from

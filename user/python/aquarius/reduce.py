@@ -36,6 +36,7 @@ import numpy as np
 from . import layout as L
 
 _LOW = np.uint64(0xffffffff)
+_DECAY_ZERO_MS = 7072225     # pow(0.9, age / 1000.0) is 0 from here on
 _FUTURE_FROM = (1 << 32) - 1 - L.AQ_FUTURE_MS
 
 # decay tables, entries from the C library's pow() (Python's float ** is
@@ -49,6 +50,11 @@ _T2 = np.array([L.AQ_DECAY ** (float(i << 16) / 1000.0)
 _T21 = (_T2[:, None] * _T1[None, :]).ravel()
 
 
+def _pow_decay(age):
+    """The weight of an age past the tables: libm's pow(), as in C."""
+    return math.pow(L.AQ_DECAY, age / 1000.0) if age < _DECAY_ZERO_MS else 0.0
+
+
 def decay(age_ms):
     """Weights 0.9 ** (age / 1000) of ages in ms (uint32), as libaquarius
     aq_decay() computes them (float64 array of the same shape)."""
@@ -58,7 +64,7 @@ def decay(age_ms):
     w = _T21[a >> 8]
     w *= _T0[a & 0xff]
     if old.any():
-        w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in age[old].tolist()]
+        w[old] = [_pow_decay(x) for x in age[old].tolist()]
     return w
 
 
@@ -170,7 +176,7 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     np.bitwise_and(age, 0xff, out=a)
     w *= np.take(_T0, a, out=ws.f1)
     if anyold:
-        w[old] = [math.pow(L.AQ_DECAY, x / 1000.0) for x in olds.tolist()]
+        w[old] = [_pow_decay(x) for x in olds.tolist()]
     np.copyto(w, 0.0, where=unused)
     # numpy's summation order, not C's one term after the other: the last
     # bits can differ (1e-12 relative at most, tests/python)
