@@ -3,11 +3,13 @@
  * Reader-side timing of libaquarius (issue 6): on a region file (from
  * tests/python/gen_region --full), the time of one counter snapshot
  * (aq_snapshot) and of the reductions of every feature of one backend
- * (aq_reduce for each feature), each the median over many iterations.
+ * (aq_reduce for each feature, and aq_reduce_backend once), each the
+ * median over many iterations.
  *
  *   reader FILE [ITERATIONS [BACKEND [NOW_MS]]]
  *
- * Prints "snapshot_ns <median>" and "reduce_backend_ns <median>" (and the
+ * Prints "snapshot_ns <median>", "reduce_backend_ns <median>" and
+ * "reduce_backend_call_ns <median>" (and the
  * 10th/90th percentiles) so that user/python/bench_reader.py can put them
  * beside the Python package's figures.
  */
@@ -50,7 +52,7 @@ int main(int argc, char **argv)
 	unsigned int iters = argc > 2 ? (unsigned int)atoi(argv[2]) : 2000;
 	unsigned int backend = argc > 3 ? (unsigned int)atoi(argv[3]) : 0;
 	uint64_t now_ms, *t, t0;
-	struct aq_reduction red;
+	struct aq_reduction red, reds[AQ_NR_FEATURES];
 	struct aq_frame fr;
 	struct aq_region *r;
 	volatile double sink = 0;
@@ -107,6 +109,17 @@ int main(int argc, char **argv)
 		t[i] = now_ns() - t0;
 	}
 	report("reduce_backend_ns", t, iters);
+
+	for (i = 0; i < iters; i++) {
+		t0 = now_ns();
+		if (aq_reduce_backend(r, backend, now_ms, reds)) {
+			fprintf(stderr, "reader: %s\n", aq_errmsg());
+			return 1;
+		}
+		t[i] = now_ns() - t0;
+		sink += reds[AQ_NR_FEATURES - 1].wmean;
+	}
+	report("reduce_backend_call_ns", t, iters);
 	printf("slots %u features %d backend %u iterations %u\n",
 	       aq_region_header(r)->nr_slots, AQ_NR_FEATURES, backend, iters);
 	free(t);

@@ -518,6 +518,152 @@ static void test_reduce(void)
 	TAP_EQ(ret, -EINVAL, "more than AQ_MAX_SLOTS slots rejected");
 }
 
+/* The weights: every table age against pow(), and past the tables. */
+static void test_decay(void)
+{
+	double worst = 0, worst_hour = 0;
+	uint32_t age, at = 0;
+
+	for (age = 0; age < AQ_DECAY_TABLE_MS; age++) {
+		double want = pow(0.9, age / 1000.0);
+		double err = fabs(aq_decay(age) - want) / want;
+
+		if (err > worst) {
+			worst = err;
+			at = age;
+		}
+		if (age < 3600000 && err > worst_hour)
+			worst_hour = err;
+	}
+	/* pow() itself is off by up to x ln(0.9) 2^-53 from rounding x */
+	TAP_CHECK(worst <= 1e-13, "aq_decay within 1e-13 of pow(0.9, age / 1000) below AQ_DECAY_TABLE_MS (worst %.3g at %u ms)",
+		  worst, at);
+	TAP_CHECK(worst_hour <= 5e-14, "... within 5e-14 below one hour (worst %.3g)",
+		  worst_hour);
+	TAP_CHECK(aq_decay(0) == 1 && aq_decay(1000) == pow(0.9, 1.0),
+		  "aq_decay(0) = 1, aq_decay(1000) = 0.9");
+	for (age = AQ_DECAY_TABLE_MS, worst = 0; age < 8000000; age++)
+		worst += aq_decay(age) != pow(0.9, age / 1000.0);
+	TAP_CHECK(worst == 0 && aq_decay(UINT32_MAX) == 0 &&
+		  aq_decay(7072224) > 0 && aq_decay(7072225) == 0,
+		  "aq_decay past the tables is pow() (subnormal), then 0 from 7072225 ms");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The header's definitions, the slow way: values sorted; p90 the k-th;
+ * wp90 from integer weights floor(w 2^(52 - e)) summed along the order.
+ */
+static void reference(const uint64_t *slots, unsigned int n, bool is_signed,
+		      uint64_t now, double *p90, double *wp90)
+{
+	static int64_t key[AQ_MAX_SLOTS];	/* value << 20 | index */
+	static double w[AQ_MAX_SLOTS];
+	unsigned int i, m = 0, k;
+	double wmax = 0;
+	uint64_t qsum = 0, cum = 0, q[AQ_MAX_SLOTS];
+	int e;
+
+	for (i = 0; i < n; i++) {
+		uint32_t age;
+		int64_t v;
+
+		if (!slots[i])
+			continue;
+		v = is_signed ? (int32_t)AQ_SLOT_VALUE(slots[i]) :
+				(int64_t)AQ_SLOT_VALUE(slots[i]);
+		age = (uint32_t)now - AQ_SLOT_TIME_MS(slots[i]);
+		if (age > UINT32_MAX - AQ_FUTURE_MS)
+			age = 0;
+		w[m] = aq_decay(age);
+		wmax = w[m] > wmax ? w[m] : wmax;
+		key[m] = v * (1 << 20) + m;
+		m++;
+	}
+	*p90 = *wp90 = NAN;
+	if (!m)
+		return;
+	qsort(key, m, sizeof(key[0]), cmp_i64);
+	k = (9 * m + 9) / 10;
+	*p90 = (double)(key[k - 1] >> 20);
+	frexp(wmax, &e);
+	for (i = 0; i < m; i++) {
+		q[i] = (uint64_t)ldexp(w[key[i] & 0xfffff], 52 - e);
+		qsum += q[i];
+	}
+	for (i = 0; i < m; i++) {
+		cum += q[i];
+		if (cum >= qsum - qsum / 10)
+			break;
+	}
+	*wp90 = (double)(key[i] >> 20);
+}
+
+/* The selections against the reference, on random reservoirs. */
+static void test_reduce_random(void)
+{
+	static uint64_t slots[AQ_MAX_SLOTS];
+	static const unsigned int sizes[] = { 1, 2, 3, 16, 17, 64, 65, 128,
+					      129, 1000, 4096 };
+	unsigned int round, bad = 0, runs = 0, i;
+	const uint64_t now = 5000000;
+
+	for (round = 0; round < 600; round++) {
+		unsigned int n = sizes[round % 11], kind = (round / 11) % 6;
+		bool is_signed = round & 1;
+		struct aq_reduction red;
+		double p90, wp90;
+
+		for (i = 0; i < n; i++) {
+			uint64_t r = rng();
+			uint32_t age = (uint32_t)(r % 120000), v = (uint32_t)(r >> 32);
+
+			if (kind == 1)			/* few values: ties */
+				v %= 4;
+			else if (kind == 2)		/* all equal */
+				v = 7;
+			else if (kind == 3)		/* moderate values */
+				v %= 1000000;
+			if (kind == 4)			/* equal ages */
+				age = 1234;
+			else if (kind == 5)		/* spread over hours */
+				age = (uint32_t)(r % 7000000);
+			slots[i] = (r >> 20) % 8 == 0 && n > 1 ? 0 :
+				   S((uint32_t)now - age, (int32_t)v);
+		}
+		if (n == 1)
+			slots[0] |= 1ULL << 32;
+		reference(slots, n, is_signed, now, &p90, &wp90);
+		if (aq_reduce_slots(slots, n, is_signed, now, &red) ||
+		    !(red.p90 == p90 || (isnan(red.p90) && isnan(p90))) ||
+		    !(red.wp90 == wp90 || (isnan(red.wp90) && isnan(wp90)))) {
+			if (!bad++)
+				printf("# round %u (n %u kind %u): p90 %.17g/%.17g wp90 %.17g/%.17g\n",
+					 round, n, kind, red.p90, p90, red.wp90, wp90);
+		}
+		runs++;
+	}
+	TAP_CHECK(!bad, "p90 and wp90 by selection equal the sorted definition (%u of %u random reservoirs differ)",
+		  bad, runs);
+}
+
 static void test_reduce_region(void)
 {
 	struct aq_reduction red;
@@ -547,6 +693,22 @@ static void test_reduce_region(void)
 	TAP_NEAR(red.std, 3, "... std 3");
 	ret = aq_reduce(r, 4, AQ_F_WIN, 1000, &red);
 	TAP_CHECK(ret == 0 && red.samples == 0 && red.offered == 0, "empty (4, win)");
+	{
+		struct aq_reduction all[AQ_NR_FEATURES];
+		unsigned int f, same = 0;
+
+		ret = aq_reduce_backend(r, 3, 1000, all);
+		for (f = 0; f < AQ_NR_FEATURES; f++) {
+			aq_reduce(r, 3, f, 1000, &red);
+			same += red.samples == all[f].samples &&
+				red.offered == all[f].offered &&
+				!memcmp(&red.mean, &all[f].mean, 6 * sizeof(double));
+		}
+		TAP_CHECK(ret == 0 && same == AQ_NR_FEATURES,
+			  "aq_reduce_backend = aq_reduce of each feature");
+		TAP_EQ(aq_reduce_backend(r, 64, 0, all), -EINVAL,
+		       "aq_reduce_backend: backend 64 rejected");
+	}
 	TAP_EQ(aq_reduce(r, 64, 0, 0, &red), -EINVAL, "backend 64 rejected");
 	TAP_EQ(aq_reduce(r, 0, AQ_NR_FEATURES, 0, &red), -EINVAL, "feature out of range rejected");
 	aq_region_close(r);
@@ -741,6 +903,8 @@ int main(void)
 	test_snapshot_concurrent();
 	test_bitmap();
 	test_reduce();
+	test_decay();
+	test_reduce_random();
 	test_reduce_region();
 	test_now();
 	test_discovery();

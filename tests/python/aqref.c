@@ -10,6 +10,8 @@
  *                          aq_reduce() and its non-empty slots as
  *                          [age_ms, value]; exit 2 with {"error": errno,
  *                          "message": ...} if aq_region_attach() refuses it
+ *   aqref decay STEP END   aq_decay() of ages 0, STEP, ... below END, one
+ *                          hex bit pattern a line
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -272,12 +274,30 @@ static int dump(const char *path, uint64_t now_ms)
 	return 0;
 }
 
+/* aq_decay() of every STEP-th age below END, as hex bit patterns. */
+static int decay(uint32_t step, uint32_t end)
+{
+	uint64_t a;
+
+	for (a = 0; a < end; a += step) {
+		double w = aq_decay((uint32_t)a);
+		uint64_t bits;
+
+		memcpy(&bits, &w, sizeof(bits));
+		printf("%016llx\n", (unsigned long long)bits);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "offsets"))
 		return offsets();
 	if (argc == 4 && !strcmp(argv[1], "dump"))
 		return dump(argv[2], strtoull(argv[3], NULL, 0));
-	fprintf(stderr, "usage: aqref offsets | aqref dump FILE NOW_MS\n");
+	if (argc == 4 && !strcmp(argv[1], "decay"))
+		return decay((uint32_t)strtoul(argv[2], NULL, 0),
+			     (uint32_t)strtoul(argv[3], NULL, 0));
+	fprintf(stderr, "usage: aqref offsets | aqref dump FILE NOW_MS | aqref decay STEP END\n");
 	return 2;
 }

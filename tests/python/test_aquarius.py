@@ -128,6 +128,20 @@ def same(a, b):
 class CrossCheck(unittest.TestCase):
     """Methods named check_*, run once per configuration (see below)."""
 
+    def test_decay_bits(self):
+        """aquarius.reduce.decay() is libaquarius aq_decay() bit for bit,
+        through the tables, past them (pow) and where it reaches 0."""
+        step, end = 997, 8000000
+        out = subprocess.run([AQREF, "decay", str(step), str(end)],
+                             stdout=subprocess.PIPE, check=True).stdout
+        want = [int(x, 16) for x in out.split()]
+        ages = np.arange(0, end, step, dtype=np.uint32)
+        self.assertGreater(ages[-1], L.AQ_DECAY_TABLE_MS)
+        got = aquarius.reduce.decay(ages).view(np.uint64).tolist()
+        self.assertEqual(len(got), len(want))
+        bad = [int(a) for a, g, w in zip(ages, got, want) if g != w]
+        self.assertEqual(bad, [], "ages whose weights differ")
+
     def check_header(self, cfg):
         with region_and_ref(cfg)[0] as r:
             ref = region_and_ref(cfg)[1]

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -651,114 +652,397 @@ int aq_snapshot_tries(const struct aq_region *r, struct aq_frame *out,
 /* ---- Reductions -------------------------------------------------------- */
 
 /*
- * Sort key of a non-empty slot: value (biased so that signed order is
- * unsigned order) in the high half, time in the low half.
+ * Weights 0.9^(age/1000), age in ms, as the product of three tables indexed
+ * by the bytes of the age (decay_t2 * decay_t1 * decay_t0, in that order),
+ * each entry pow(0.9, a / 1000.0) for its byte's share a of the age; ages
+ * of AQ_DECAY_TABLE_MS or more (results near or below the smallest normal
+ * double) call pow() itself. The tables are filled once (pthread_once).
  */
-static uint64_t slot_key(uint64_t slot, bool is_signed)
+static double decay_t0[256], decay_t1[256], decay_t2[AQ_DECAY_TABLE_MS >> 16];
+static pthread_once_t decay_once = PTHREAD_ONCE_INIT;
+
+static void decay_init(void)
 {
-	uint64_t v = AQ_SLOT_VALUE(slot);
-
-	if (is_signed)
-		v ^= 0x80000000u;
-	return (v << 32) | AQ_SLOT_TIME_MS(slot);
-}
-
-static double key_value(uint64_t key, bool is_signed)
-{
-	uint32_t v = (uint32_t)(key >> 32);
-
-	if (is_signed)
-		return (double)(int32_t)(v ^ 0x80000000u);
-	return (double)v;
-}
-
-static double key_weight(uint64_t key, uint64_t now_ms)
-{
-	uint32_t age = (uint32_t)now_ms - (uint32_t)key;
-
-	if (age > UINT32_MAX - AQ_FUTURE_MS)	/* from the (near) future */
-		age = 0;
-	return pow(0.9, age / 1000.0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* keys[0..n) are sort keys of non-empty slots; sorts them in place. */
-static void reduce_keys(uint64_t *keys, unsigned int n, bool is_signed,
-			uint64_t now_ms, struct aq_reduction *out)
-{
-	double sum = 0, sq = 0, wsum = 0, wvsum = 0, cum, mean;
 	unsigned int i;
 
-	out->samples = n;
+	for (i = 0; i < 256; i++) {
+		decay_t0[i] = pow(0.9, i / 1000.0);
+		decay_t1[i] = pow(0.9, (i << 8) / 1000.0);
+	}
+	for (i = 0; i < AQ_DECAY_TABLE_MS >> 16; i++)
+		decay_t2[i] = pow(0.9, (double)(i << 16) / 1000.0);
+}
+
+/* From this age on, pow(0.9, age / 1000.0) is 0 (tests/host checks). */
+#define DECAY_ZERO_MS	7072225u
+
+static __attribute__((noinline, cold)) double decay_pow(uint32_t age)
+{
+	return age >= DECAY_ZERO_MS ? 0 : pow(0.9, age / 1000.0);
+}
+
+static inline double decay(uint32_t age)
+{
+	if (__builtin_expect(age >= AQ_DECAY_TABLE_MS, 0))
+		return decay_pow(age);
+	return decay_t2[age >> 16] * decay_t1[(age >> 8) & 0xff] *
+	       decay_t0[age & 0xff];
+}
+
+double aq_decay(uint32_t age_ms)
+{
+	pthread_once(&decay_once, decay_init);
+	return decay(age_ms);
+}
+
+/* Scratch of one reduction (on the stack: 32 bytes a slot). */
+struct red_ws {
+	uint32_t v[AQ_MAX_SLOTS];	/* biased value: unsigned order */
+	union {
+		double w[AQ_MAX_SLOTS];	/* weight */
+		uint64_t q[AQ_MAX_SLOTS]; /* then the integer weight of wp90 */
+	};
+	uint32_t a[AQ_MAX_SLOTS];	/* the values at or above a pivot */
+	uint64_t qa[AQ_MAX_SLOTS];	/* and their weights */
+	uint32_t c[AQ_MAX_SLOTS], d[AQ_MAX_SLOTS]; /* select rounds */
+};
+
+/* At most this many elements, a select compares all pairs. */
+#define SELECT_SMALL	16
+/* Above 4 SELECT_SMALL, pivots come from this many elements. */
+#define SELECT_SAMPLE	8
+
+static uint32_t med3(uint32_t a, uint32_t b, uint32_t c)
+{
+	if (a > b) {
+		uint32_t t = a;
+
+		a = b;
+		b = t;
+	}
+	return c <= a ? a : c >= b ? b : c;
+}
+
+/* Two 64-bit lanes (GCC/clang vector extension; SSE2, NEON or scalar). */
+typedef uint64_t u64x2 __attribute__((vector_size(16)));
+
+/*
+ * The smallest v[i] (i < n <= SELECT_SMALL) with sum{q_j : v_j <= v[i]} >=
+ * t (q NULL: 1 each), by comparing all pairs without branches: for the
+ * few elements left at the end of a select, and for pivots. Values are
+ * held in 64-bit lanes, so that v_j <= v_i is the sign of v_i - v_j, two
+ * pairs at a time; padding has a value above any uint32 and weight 0.
+ */
+static inline __attribute__((always_inline))
+uint32_t small_select(const uint32_t *v, const uint64_t *q, unsigned int n,
+		      uint64_t t)
+{
+	union {
+		u64x2 x[SELECT_SMALL / 2];
+		uint64_t e[SELECT_SMALL];
+	} sv, sq;
+	uint32_t best = UINT32_MAX;
+	unsigned int i, j, nv = (n + 1) / 2;
+
+	for (i = 0; i < 2 * nv; i++) {
+		sv.e[i] = i < n ? v[i] : 1ULL << 33;
+		sq.e[i] = i < n ? (q ? q[i] : 1) : 0;
+	}
+	for (i = 0; i < n; i++) {
+		u64x2 vi = { sv.e[i], sv.e[i] }, le = { 0, 0 };
+
+		for (j = 0; j < nv; j++) {
+			u64x2 neg = (vi - sv.x[j]) >> 63;  /* 1: v_j > v_i */
+
+			le += (neg - 1) & sq.x[j];
+		}
+		best = le[0] + le[1] >= t && v[i] < best ? v[i] : best;
+	}
+	return best;
+}
+
+/*
+ * A pivot for select_weight(): the same select, for a target one eighth
+ * lower, on SELECT_SAMPLE elements at equal strides, so that the answer
+ * most often lies in the few elements above the pivot.
+ */
+static inline __attribute__((always_inline))
+uint32_t pick_pivot(const uint32_t *v, const uint64_t *q, unsigned int n,
+		    uint64_t t, uint64_t tot)
+{
+	uint32_t sv[SELECT_SAMPLE];
+	uint64_t sq[SELECT_SAMPLE], st = 0;
+	unsigned int i, step = n / SELECT_SAMPLE;
+	double f;
+
+	for (i = 0; i < SELECT_SAMPLE; i++) {
+		sv[i] = v[i * step];
+		sq[i] = q ? q[i * step] : 1;
+		st += sq[i];
+	}
+	f = (double)t / (double)tot - 1.0 / 8;
+	return small_select(sv, sq, SELECT_SAMPLE,
+			    f > 0 ? (uint64_t)(f * (double)st) : 0);
+}
+
+/*
+ * The smallest value x of v[0..n) whose weight sum{q_i : v_i <= x} reaches
+ * t (0 < t <= tot = sum q, exact integers, so the order of ties cannot
+ * matter), q NULL meaning weight 1 each (x is then the t-th smallest).
+ *
+ * Each round splits the elements around a pivot, branch-free, into a
+ * buffer: those below it from the front, those above from the back
+ * (those equal only add their weight), and keeps the side that holds the
+ * answer unless the pivot is the answer. Rounds write to (v1, q1) and
+ * (v2, q2) in turn; v and q are read by the first round only, so (v2, q2)
+ * may be (v, q) when those may be overwritten.
+ */
+static inline __attribute__((always_inline))
+uint32_t select_weight(const uint32_t *v, const uint64_t *q, unsigned int n,
+		       uint64_t t, uint64_t tot, uint32_t *v1, uint64_t *q1,
+		       uint32_t *v2, uint64_t *q2)
+{
+	uint32_t *dv[2] = { v1, v2 }, *ov;
+	uint64_t *dq[2] = { q1, q2 }, *oq;
+	unsigned int i, l, e, d = 0;
+	uint64_t lt, eq;
+
+	while (n > SELECT_SMALL) {
+		uint32_t piv = n > 4 * SELECT_SMALL ?
+			       pick_pivot(v, q, n, t, tot) :
+			       med3(v[0], v[n / 2], v[n - 1]);
+
+		ov = dv[d];
+		oq = dq[d];
+		d ^= 1;
+		lt = eq = 0;
+		for (i = l = 0, e = n - 1; i < n; i++) {
+			uint32_t x = v[i];
+			bool below = x < piv, above = x > piv;
+
+			ov[l] = x;
+			ov[e] = x;
+			if (q) {
+				uint64_t y = q[i];
+
+				oq[l] = y;
+				oq[e] = y;
+				lt += below ? y : 0;
+				eq += below || above ? 0 : y;
+			}
+			l += below;
+			e -= above;
+		}
+		if (!q) {
+			lt = l;
+			eq = e + 1 - l;
+		}
+		if (t <= lt) {
+			v = ov;
+			q = q ? oq : NULL;
+			n = l;
+			tot = lt;
+		} else if (t <= lt + eq) {
+			return piv;
+		} else {
+			v = ov + e + 1;
+			q = q ? oq + e + 1 : NULL;
+			n = n - 1 - e;
+			t -= lt + eq;
+			tot -= lt + eq;
+		}
+	}
+	return small_select(v, q, n, t);
+}
+
+/*
+ * p90 and wp90 of the m values ws->v with weights ws->w (largest in
+ * [2^(e-1), 2^e)). One pass turns the weights into the integers ws->q =
+ * floor(w 2^(52 - e)) and keeps the values at or above a pivot chosen a
+ * little below p90 (from a sample), with their weights, in (a, qa); both
+ * selects then work on those few, unless an answer turns out to be below
+ * the pivot (wp90 is below p90 when the young samples are small ones).
+ */
+static void select_both(struct red_ws *ws, unsigned int m, int e,
+			uint32_t *p90, uint32_t *wp90)
+{
+	unsigned int i, n = 0, k = (9 * m + 9) / 10; /* ceil(0.9 m) */
+	uint64_t wlo = 0, qsum = 0, t;
+	uint32_t piv = 0;
+
+	if (m > 4 * SELECT_SMALL)
+		piv = pick_pivot(ws->v, NULL, m, k, m);
+	if (e >= -970) {
+		double scale = ldexp(1.0, 52 - e);
+
+		for (i = 0; i < m; i++) {
+			uint32_t x = ws->v[i];
+			/* < 2^53: the signed conversion is exact */
+			uint64_t y = (uint64_t)(int64_t)(ws->w[i] * scale);
+			bool keep = x >= piv;
+
+			ws->q[i] = y;
+			qsum += y;
+			ws->a[n] = x;
+			ws->qa[n] = y;
+			n += keep;
+			wlo += keep ? 0 : y;
+		}
+	} else {			/* 2^(52 - e) is not a double */
+		for (i = 0; i < m; i++) {
+			uint32_t x = ws->v[i];
+			uint64_t y = (uint64_t)(int64_t)ldexp(ws->w[i], 52 - e);
+			bool keep = x >= piv;
+
+			ws->q[i] = y;
+			qsum += y;
+			ws->a[n] = x;
+			ws->qa[n] = y;
+			n += keep;
+			wlo += keep ? 0 : y;
+		}
+	}
+	t = qsum - qsum / 10;		/* ceil(0.9 qsum) */
+	/* below piv: m - n values, of weight wlo */
+	if (k > m - n)
+		*p90 = select_weight(ws->a, NULL, n, k - (m - n), n, ws->c,
+				     NULL, ws->d, NULL);
+	else
+		*p90 = select_weight(ws->v, NULL, m, k, m, ws->c, NULL, ws->d,
+				     NULL);
+	if (t > wlo)
+		*wp90 = select_weight(ws->a, ws->qa, n, t - wlo, qsum - wlo,
+				      ws->c, ws->q, ws->a, ws->qa);
+	else
+		*wp90 = select_weight(ws->v, ws->q, m, t, qsum, ws->a, ws->qa,
+				      ws->v, ws->q);
+}
+
+static double unbias(uint32_t v, bool is_signed)
+{
+	return is_signed ? (double)(int32_t)(v ^ 0x80000000u) : (double)v;
+}
+
+/*
+ * Reduce n slot words (read with one relaxed 64-bit load each: they may be
+ * live shared memory).
+ */
+static inline __attribute__((always_inline))
+void reduce_words(const uint64_t *slots, unsigned int n, bool is_signed,
+		  uint64_t now_ms, struct red_ws *ws, struct aq_reduction *out)
+{
+	uint32_t bias = is_signed ? 0x80000000u : 0, now = (uint32_t)now_ms;
+	double wsum = 0, wvsum = 0, wmax = 0;
+	unsigned __int128 s2 = 0;
+	unsigned int i, m = 0;
+	uint32_t p90, wp90;
+	int64_t s1 = 0;
+	__int128 num;
+	int e;
+
+	for (i = 0; i < n; i++) {
+		uint64_t w = __atomic_load_n(&slots[i], __ATOMIC_RELAXED);
+		uint32_t raw, age;
+		int64_t x;
+		uint64_t ax;
+		double wt;
+
+		if (!w)
+			continue;
+		raw = AQ_SLOT_VALUE(w);
+		age = now - AQ_SLOT_TIME_MS(w);
+		if (age > UINT32_MAX - AQ_FUTURE_MS)	/* from the (near) future */
+			age = 0;
+		x = is_signed ? (int64_t)(int32_t)raw : (int64_t)raw;
+		ax = (uint64_t)(x < 0 ? -x : x);
+		s1 += x;
+		s2 += ax * ax;
+		wt = decay(age);
+		wsum += wt;
+		wvsum += wt * (double)x;
+		wmax = wt > wmax ? wt : wmax;
+		ws->v[m] = raw ^ bias;
+		ws->w[m] = wt;
+		m++;
+	}
+	out->samples = m;
 	out->mean = out->std = out->p90 = NAN;
 	out->wmean = out->wp90 = NAN;
 	out->wsum = 0;
-	if (!n)
+	if (!m)
 		return;
-	qsort(keys, n, sizeof(*keys), cmp_u64);
-	for (i = 0; i < n; i++) {
-		double v = key_value(keys[i], is_signed);
-		double w = key_weight(keys[i], now_ms);
-
-		sum += v;
-		wsum += w;
-		wvsum += w * v;
-	}
-	mean = sum / n;
-	for (i = 0; i < n; i++) {
-		double d = key_value(keys[i], is_signed) - mean;
-
-		sq += d * d;
-	}
-	out->mean = mean;
-	out->std = sqrt(sq / n);
-	/* nearest rank: k = ceil(0.9 n), 1-based */
-	out->p90 = key_value(keys[(9 * (uint64_t)n + 9) / 10 - 1], is_signed);
+	out->mean = (double)s1 / m;
+	/* n^2 var = n sum(v^2) - sum(v)^2, exact, rounded once to double */
+	num = (__int128)m * (__int128)s2 - (__int128)s1 * s1;
+	out->std = sqrt((double)num / ((double)m * m));
 	out->wsum = wsum;
-	if (!(wsum > 0))
+	if (!(wsum > 0)) {
+		/* nearest rank: k = ceil(0.9 n), 1-based */
+		out->p90 = unbias(select_weight(ws->v, NULL, m,
+						(9 * m + 9) / 10, m, ws->c,
+						NULL, ws->d, NULL), is_signed);
 		return;
-	out->wmean = wvsum / wsum;
-	/* cum >= 0.9 wsum, written so that integer weights compare exactly */
-	cum = 0;
-	for (i = 0; i < n; i++) {
-		cum += key_weight(keys[i], now_ms);
-		if (cum * 10.0 >= wsum * 9.0 * (1.0 - 1e-12))
-			break;
 	}
-	if (i == n)
-		i = n - 1;
-	out->wp90 = key_value(keys[i], is_signed);
+	out->wmean = wvsum / wsum;
+	frexp(wmax, &e);		/* 2^(e-1) <= wmax < 2^e */
+	select_both(ws, m, e, &p90, &wp90);
+	out->p90 = unbias(p90, is_signed);
+	out->wp90 = unbias(wp90, is_signed);
+}
+
+static void reduce_unsigned(const uint64_t *slots, unsigned int n,
+			    uint64_t now_ms, struct red_ws *ws,
+			    struct aq_reduction *out)
+{
+	reduce_words(slots, n, false, now_ms, ws, out);
+}
+
+static void reduce_signed(const uint64_t *slots, unsigned int n,
+			  uint64_t now_ms, struct red_ws *ws,
+			  struct aq_reduction *out)
+{
+	reduce_words(slots, n, true, now_ms, ws, out);
+}
+
+static void reduce_any(const uint64_t *slots, unsigned int n, bool is_signed,
+		       uint64_t now_ms, struct red_ws *ws,
+		       struct aq_reduction *out)
+{
+	if (is_signed)
+		reduce_signed(slots, n, now_ms, ws, out);
+	else
+		reduce_unsigned(slots, n, now_ms, ws, out);
 }
 
 int aq_reduce_slots(const uint64_t *slots, unsigned int n, bool is_signed,
 		    uint64_t now_ms, struct aq_reduction *out)
 {
-	uint64_t keys[AQ_MAX_SLOTS];
-	unsigned int i, m = 0;
+	struct red_ws ws;
 
 	if (n > AQ_MAX_SLOTS)
 		return aq_err(EINVAL, "%u slots, at most %d", n, AQ_MAX_SLOTS);
-	for (i = 0; i < n; i++)
-		if (slots[i])
-			keys[m++] = slot_key(slots[i], is_signed);
+	pthread_once(&decay_once, decay_init);
 	out->offered = 0;
-	reduce_keys(keys, m, is_signed, now_ms, out);
+	reduce_any(slots, n, is_signed, now_ms, &ws, out);
 	return 0;
+}
+
+static void reduce_one(const struct aq_region *r, unsigned int backend,
+		       unsigned int feature, uint64_t now_ms, struct red_ws *ws,
+		       struct aq_reduction *out)
+{
+	size_t i = (size_t)backend * r->nr_features + feature;
+
+	reduce_any((const uint64_t *)(r->slots + i * r->nr_slots), r->nr_slots,
+		   r->hdr->features[feature].flags & AQ_FIELD_SIGNED, now_ms,
+		   ws, out);
+	out->offered = __atomic_load_n(&r->offered[i], __ATOMIC_RELAXED);
 }
 
 int aq_reduce(const struct aq_region *r, unsigned int backend,
 	      unsigned int feature, uint64_t now_ms, struct aq_reduction *out)
 {
-	uint64_t keys[AQ_MAX_SLOTS];
-	const __u64 *s;
-	unsigned int i, m = 0;
-	bool is_signed;
+	struct red_ws ws;
 
 	if (backend >= r->nr_backends)
 		return aq_err(EINVAL, "backend %u out of range (0..%u)",
@@ -766,16 +1050,22 @@ int aq_reduce(const struct aq_region *r, unsigned int backend,
 	if (feature >= r->nr_features)
 		return aq_err(EINVAL, "feature %u out of range (0..%u)",
 			      feature, r->nr_features - 1);
-	is_signed = r->hdr->features[feature].flags & AQ_FIELD_SIGNED;
-	s = r->slots + ((size_t)backend * r->nr_features + feature) * r->nr_slots;
-	for (i = 0; i < r->nr_slots; i++) {
-		__u64 v = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+	pthread_once(&decay_once, decay_init);
+	reduce_one(r, backend, feature, now_ms, &ws, out);
+	return 0;
+}
 
-		if (v)
-			keys[m++] = slot_key(v, is_signed);
-	}
-	out->offered = __atomic_load_n(&r->offered[(size_t)backend * r->nr_features + feature],
-				       __ATOMIC_RELAXED);
-	reduce_keys(keys, m, is_signed, now_ms, out);
+int aq_reduce_backend(const struct aq_region *r, unsigned int backend,
+		      uint64_t now_ms, struct aq_reduction out[AQ_NR_FEATURES])
+{
+	struct red_ws ws;
+	unsigned int f;
+
+	if (backend >= r->nr_backends)
+		return aq_err(EINVAL, "backend %u out of range (0..%u)",
+			      backend, r->nr_backends - 1);
+	pthread_once(&decay_once, decay_init);
+	for (f = 0; f < r->nr_features; f++)
+		reduce_one(r, backend, f, now_ms, &ws, &out[f]);
 	return 0;
 }

@@ -8,7 +8,8 @@ backends, every reservoir slot filled), measure the time of
   snapshot   one consistent counter snapshot (Region.snapshot /
              aq_snapshot), and
   reduce     the five reductions of every feature of one backend
-             (Region.reduce / aq_reduce for each of the 13 features),
+             (Region.reduce / aq_reduce for each of the 13 features, and
+             aq_reduce_backend once),
 
 each as the median over many iterations (10th and 90th percentiles
 beside it), for the Python package and for libaquarius in C (bench/reader.c).
@@ -55,7 +56,8 @@ def c_bench(binary, path, iterations, backend):
     res = {}
     for line in out.splitlines():
         tok = line.split()
-        if tok[0] in ("snapshot_ns", "reduce_backend_ns"):
+        if tok[0] in ("snapshot_ns", "reduce_backend_ns",
+                      "reduce_backend_call_ns"):
             res[tok[0]] = (int(tok[1]), int(tok[3]), int(tok[5]))
     return res
 
@@ -105,15 +107,17 @@ def main():
             rows.append(("python", ns, snap, red))
             if not a.no_c:
                 c = c_bench(cbin, path, a.iterations, a.backend)
-                rows.append(("C libaquarius", ns, c["snapshot_ns"],
+                rows.append(("C aq_reduce x13", ns, c["snapshot_ns"],
                              c["reduce_backend_ns"]))
+                rows.append(("C aq_reduce_backend", ns, c["snapshot_ns"],
+                             c["reduce_backend_call_ns"]))
 
     print("reader timing, median (p10-p90) in us, %d iterations, backend %d,"
           " 13 features" % (a.iterations, a.backend))
-    print("%-14s %6s  %-26s %-26s" % ("reader", "slots", "snapshot",
+    print("%-19s %6s  %-26s %-26s" % ("reader", "slots", "snapshot",
                                       "reduce 13 features"))
     for who, ns, s, r in rows:
-        print("%-14s %6d  %-26s %-26s" % (
+        print("%-19s %6d  %-26s %-26s" % (
             who, ns, "%s (%s-%s)" % (us(s[0]), us(s[1]), us(s[2])),
             "%s (%s-%s)" % (us(r[0]), us(r[1]), us(r[2]))))
     return 0

@@ -37,6 +37,7 @@ AQ_MAX_SLOTS = 4096         # largest reservoir libaquarius accepts
 AQ_SNAPSHOT_TRIES = 1000    # attempts of a snapshot before giving up
 AQ_FUTURE_MS = 60000        # a sample up to this far ahead has age 0
 AQ_DECAY = 0.9              # weight of a sample: 0.9 ** age_in_seconds
+AQ_DECAY_TABLE_MS = 99 << 16  # older samples: pow() rather than the tables
 
 FIELD_DESC = np.dtype([
     ("name", "S16"),

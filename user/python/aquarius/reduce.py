@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
 """The paper's five reductions of a reservoir (section IV.A.2), vectorised
-over many reservoirs, with the definitions of libaquarius aq_reduce():
+over many reservoirs, computed as libaquarius aq_reduce() computes them
+(see user/lib/libaquarius.h):
 
 With n non-empty samples v_1..v_n (a slot equal to 0 is empty; values are
-int32 if the feature has AQ_FIELD_SIGNED, else uint32), sorted ascending by
-value and, among equal values, by sample time (older first):
+int32 if the feature has AQ_FIELD_SIGNED, else uint32), sorted ascending
+as v_(1) <= ... <= v_(n):
 
   mean   = sum(v) / n
   std    = sqrt(sum((v - mean)^2) / n)            population (ddof 0)
@@ -14,20 +15,57 @@ value and, among equal values, by sample time (older first):
   wp90   = smallest v_(j) with sum_{i<=j} w_(i) >= 0.9 sum(w)  ("90_decay")
 
 n == 0 gives NaN for all five; sum(w) == 0 (every weight underflowed)
-gives NaN for wmean and wp90. Sums are accumulated in the sorted order, one
-term after the other, as the C loop does (numpy cumsum), so the results
-match libaquarius up to the last bit of pow().
+gives NaN for wmean and wp90. As in C:
+
+- mean = S1 / n and std = sqrt((n S2 - S1^2) / n^2) from the exact integer
+  sums S1 = sum(v), S2 = sum(v^2), rounded once to double;
+- w = decay(age): a product of three tables of pow(0.9, a / 1000) (within
+  1e-13 of pow(0.9, age / 1000) itself, the size of pow's own error from
+  rounding age / 1000), pow() for ages of AQ_DECAY_TABLE_MS and more;
+- sum(w) and sum(w v) in numpy's order of additions (C adds one term
+  after the other): these two, and wmean, may differ from libaquarius in
+  the last bits (the tests allow 1e-12 relative), all else is bit-equal;
+- wp90 over the integer weights q = floor(w 2^(52 - e)), 2^(e-1) <= max(w)
+  < 2^e: the smallest x with sum{q : v <= x} >= ceil(0.9 sum(q)), exact.
 """
+import math
 import threading
 
 import numpy as np
 
 from . import layout as L
 
-_EMPTY_KEY = np.uint64(0xffffffffffffffff)
 _LOW = np.uint64(0xffffffff)
-_SIGN = np.uint64(0x80000000)
+_DECAY_ZERO_MS = 7072225     # pow(0.9, age / 1000.0) is 0 from here on
 _FUTURE_FROM = (1 << 32) - 1 - L.AQ_FUTURE_MS
+
+# decay tables, entries from the C library's pow() (Python's float ** is
+# pow() of libm, as libaquarius uses)
+_T0 = np.array([L.AQ_DECAY ** (i / 1000.0) for i in range(256)])
+_T1 = np.array([L.AQ_DECAY ** ((i << 8) / 1000.0) for i in range(256)])
+_T2 = np.array([L.AQ_DECAY ** (float(i << 16) / 1000.0)
+                for i in range(L.AQ_DECAY_TABLE_MS >> 16)])
+# T2[a >> 8 >> 8] * T1[a >> 8 & 255] for every a >> 8: the same products as
+# C's first multiplication, one lookup here
+_T21 = (_T2[:, None] * _T1[None, :]).ravel()
+
+
+def _pow_decay(age):
+    """The weight of an age past the tables: libm's pow(), as in C."""
+    return math.pow(L.AQ_DECAY, age / 1000.0) if age < _DECAY_ZERO_MS else 0.0
+
+
+def decay(age_ms):
+    """Weights 0.9 ** (age / 1000) of ages in ms (uint32), as libaquarius
+    aq_decay() computes them (float64 array of the same shape)."""
+    age = np.asarray(age_ms, dtype=np.uint32)
+    old = age >= L.AQ_DECAY_TABLE_MS
+    a = np.where(old, 0, age)
+    w = _T21[a >> 8]
+    w *= _T0[a & 0xff]
+    if old.any():
+        w[old] = [_pow_decay(x) for x in age[old].tolist()]
+    return w
 
 
 def slot_ages(slots, now_ms):
@@ -46,17 +84,21 @@ class _Workspace:
 
     def __init__(self, rows, ns):
         self.shape = (rows, ns)
-        self.keys = np.empty((rows, ns), np.uint64)
-        self.u64 = np.empty((rows, ns), np.uint64)
-        self.v = np.empty((rows, ns), np.float64)
-        self.w = np.empty((rows, ns), np.float64)
-        self.t = np.empty((rows, ns), np.float64)
-        self.cw = np.empty((rows, ns), np.float64)
+        self.r = np.arange(rows)
+        self.off = (self.r * ns)[:, None]
         self.full = np.empty((rows, ns), bool)
-        self.used = np.empty((rows, ns), bool)
-        self.unused = np.empty((rows, ns), bool)
         self.b = np.empty((rows, ns), bool)
-        self.idx = np.arange(ns)[None, :]
+        self.u32 = np.empty((rows, ns), np.uint32)
+        self.age = np.empty((rows, ns), np.uint32)
+        self.v = np.empty((rows, ns), np.int64)
+        self.i1 = np.empty((rows, ns), np.int64)
+        self.i2 = np.empty((rows, ns), np.int64)
+        self.i3 = np.empty((rows, ns), np.int64)
+        self.w = np.empty((rows, ns), np.float64)
+        self.f1 = np.empty((rows, ns), np.float64)
+        self.f2 = np.empty((rows, ns), np.float64)
+        self.q = np.empty((rows, ns), np.uint64)
+        self.q2 = np.empty((rows, ns), np.uint64)
 
 
 _tls = threading.local()
@@ -73,91 +115,113 @@ def reduce_rows(slots, signed, now_ms, max_age_ms=None):
     """Reduce every row of `slots` (uint64 [rows, nr_slots]); signed[row]
     says whether that row's values are int32. Returns a dict of arrays of
     length rows: samples, mean, std, p90, wmean, wp90, wsum."""
+    if max_age_ms is not None and max_age_ms < 0:
+        raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
     slots = np.asarray(slots, dtype=np.uint64)
     rows, ns = slots.shape
     signed = np.asarray(signed, dtype=bool).reshape(rows)
     ws = _workspace(rows, ns)
-    now32 = np.uint64((int(now_ms) & 0xffffffff) + (1 << 32))
+    r = ws.r
 
-    def ages(times, out):
-        """(uint32)(now - time) of the times (uint64 < 2**32) in out; 0
-        for a time up to AQ_FUTURE_MS ahead."""
-        np.subtract(now32, times, out=out)
-        np.bitwise_and(out, _LOW, out=out)
-        np.greater(out, _FUTURE_FROM, out=ws.b)
-        np.copyto(out, 0, where=ws.b)
-        return out
-
-    if max_age_ms is not None and max_age_ms < 0:
-        raise ValueError("max_age_ms %r is negative" % (max_age_ms,))
     full = np.not_equal(slots, 0, out=ws.full)
+    # ages: (uint32)(now - time), 0 up to AQ_FUTURE_MS ahead
+    age = ws.age
+    np.right_shift(slots, np.uint64(32), out=ws.q, casting="unsafe")
+    np.copyto(age, ws.q, casting="unsafe")
+    np.subtract(np.uint32(int(now_ms) & 0xffffffff), age, out=age)
+    np.greater(age, _FUTURE_FROM, out=ws.b)
+    np.copyto(age, 0, where=ws.b)
     if max_age_ms is not None:
-        np.right_shift(slots, np.uint64(32), out=ws.u64)
-        ages(ws.u64, ws.u64)
-        full &= np.less_equal(ws.u64, max_age_ms, out=ws.b)
-    # sort key: value (biased so that signed order is unsigned order) in the
-    # high half, time in the low half; empty slots sort last
-    keys = np.bitwise_and(slots, _LOW, out=ws.keys)
-    keys ^= np.where(signed, _SIGN, np.uint64(0))[:, None]
-    np.left_shift(keys, np.uint64(32), out=keys)
-    keys |= np.right_shift(slots, np.uint64(32), out=ws.u64)
-    unused = np.invert(full, out=ws.unused)
-    np.copyto(keys, _EMPTY_KEY, where=unused)
-    keys.sort(axis=1)
+        full &= np.less_equal(age, max_age_ms, out=ws.b)
+    unused = np.invert(full, out=ws.b)
+    # values as int64, 0 in empty slots
+    raw = ws.u32
+    np.copyto(raw, slots, casting="unsafe")          # the low 32 bits
+    v = ws.v
+    np.copyto(v, raw, casting="unsafe")
+    if signed.any():
+        np.copyto(v, raw.view(np.int32), where=signed[:, None],
+                  casting="unsafe")
+    if max_age_ms is not None:                  # empty slots are 0 already
+        np.copyto(v, 0, where=unused)
     n = full.sum(axis=1)
-    used = np.less(ws.idx, n[:, None], out=ws.used)
-    unused = np.invert(used, out=ws.unused)
-
-    # values: the high half, less 2**31 for a signed row (exact in float64)
-    np.right_shift(keys, np.uint64(32), out=ws.u64)
-    bias = np.where(signed, float(1 << 31), 0.0)[:, None]
-    v = np.subtract(ws.u64, bias, out=ws.v)
-    np.copyto(v, 0.0, where=unused)
-    # weights from the ages of the sorted samples
-    np.bitwise_and(keys, _LOW, out=ws.u64)
-    ages(ws.u64, ws.u64)
-    w = np.divide(ws.u64, 1000.0, out=ws.w)
-    np.power(L.AQ_DECAY, w, out=w)
-    np.copyto(w, 0.0, where=unused)
-
-    last = np.maximum(n - 1, 0)
-    r = np.arange(rows)
     has = n > 0
-    nf = np.where(has, n, 1).astype(np.float64)
-    t = ws.t
-    csum = np.cumsum(v, axis=1, out=t)[r, last]
-    mean = csum / nf
-    np.subtract(v, mean[:, None], out=t)
-    np.copyto(t, 0.0, where=unused)
-    np.multiply(t, t, out=t)
-    sq = np.cumsum(t, axis=1, out=t)[r, last]
-    cw = np.cumsum(w, axis=1, out=ws.cw)
-    wsum = cw[r, last]
-    np.multiply(w, v, out=t)
-    wv = np.cumsum(t, axis=1, out=t)[r, last]
+    nf = np.where(has, n, 1)
+
+    # mean and std from exact integer sums (|v| < 2^32: v^2 in 16-bit halves)
+    s1 = v.sum(axis=1)
+    av = np.abs(v, out=ws.i1)
+    hi = np.right_shift(av, 16, out=ws.i2)
+    lo = np.bitwise_and(av, 0xffff, out=ws.i3)
+    sa = np.einsum("ij,ij->i", hi, hi)
+    sb = np.einsum("ij,ij->i", hi, lo)
+    sc = np.einsum("ij,ij->i", lo, lo)
+    # n S2 - S1^2 needs ~90 bits: Python integers (object arrays), then
+    # rounded once to float64 as C rounds its __int128
+    no, s1o = nf.astype(object), s1.astype(object)
+    s2 = (sa.astype(object) << 32) + (sb.astype(object) << 17) + \
+        sc.astype(object)
+    var = (no * s2 - s1o * s1o).astype(np.float64) / (nf * nf)
+    mean = s1 / nf
+
+    # weights (decay(), in place), their sums in slot order
+    w = ws.w
+    anyold = age.max() >= L.AQ_DECAY_TABLE_MS
+    if anyold:
+        old = np.greater_equal(age, L.AQ_DECAY_TABLE_MS, out=ws.full)
+        olds = age[old]
+        np.copyto(age, 0, where=old)
+    a = np.right_shift(age, 8, out=ws.u32)
+    np.take(_T21, a, out=w)
+    np.bitwise_and(age, 0xff, out=a)
+    w *= np.take(_T0, a, out=ws.f1)
+    if anyold:
+        w[old] = [_pow_decay(x) for x in olds.tolist()]
+    np.copyto(w, 0.0, where=unused)
+    # numpy's summation order, not C's one term after the other: the last
+    # bits can differ (1e-12 relative at most, tests/python)
+    wsum = w.sum(axis=1)
+    vf = ws.f2
+    np.copyto(vf, v, casting="unsafe")
+    wv = np.einsum("ij,ij->i", w, vf)
+
+    # p90 and wp90 along the value order (ties in any order: exact sums)
+    key = ws.i1
+    np.copyto(key, v)
+    np.copyto(key, np.int64(1) << 40, where=unused)
+    order = np.argsort(key, axis=1)
+    order += ws.off                              # flat indices
+    sv = np.take(v, order, out=ws.i2)
     k = (9 * n + 9) // 10 - 1                    # nearest rank, 0-based
-    p90 = v[r, np.maximum(k, 0)]
+    p90 = sv[r, np.maximum(k, 0)]
+    _, e = np.frexp(w.max(axis=1))
+    np.ldexp(w, (52 - e)[:, None], out=ws.f1)
+    np.copyto(ws.q, ws.f1, casting="unsafe")     # truncates, as C does
+    qs = np.take(ws.q, order, out=ws.q2)
+    np.cumsum(qs, axis=1, out=qs)
+    qsum = qs[:, -1]
+    t = qsum - qsum // np.uint64(10)             # ceil(0.9 sum(q))
+    j = np.argmax(np.greater_equal(qs, t[:, None], out=ws.b), axis=1)
+    wp90 = sv[r, j]
 
-    # cum >= 0.9 wsum, written as the C code writes it
-    thr = wsum * 9.0 * (1.0 - 1e-12)
-    np.multiply(cw, 10.0, out=t)
-    hit = np.greater_equal(t, thr[:, None], out=ws.b)
-    hit &= used
-    j = np.where(hit.any(axis=1), hit.argmax(axis=1), last)
-    wp90 = v[r, j]
-
-    nan = np.full(rows, np.nan)
-    wok = has & (wsum > 0)
+    wok = wsum > 0                               # implies n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         out = {
             "samples": n.astype(np.uint32),
-            "mean": np.where(has, mean, nan),
-            "std": np.where(has, np.sqrt(sq / nf), nan),
-            "p90": np.where(has, p90, nan),
-            "wmean": np.where(wok, wv / np.where(wok, wsum, 1.0), nan),
-            "wp90": np.where(wok, wp90, nan),
-            "wsum": np.where(has, wsum, 0.0),
+            "mean": mean,
+            "std": np.sqrt(var),
+            "p90": p90.astype(np.float64),
+            "wmean": wv / wsum,
+            "wp90": wp90.astype(np.float64),
+            "wsum": wsum,
         }
+    if not has.all():
+        for k in ("mean", "std", "p90"):
+            out[k][~has] = np.nan
+        out["wsum"][~has] = 0.0
+    if not wok.all():
+        out["wmean"][~wok] = np.nan
+        out["wp90"][~wok] = np.nan
     return out
 
 
