@@ -23,7 +23,7 @@ struct vip_view {
 	struct aq_frame frame;
 	uint64_t now_ms;
 	char backend[AQ_MAX_BACKENDS][64];	/* [48]:65535 fits */	/* "addr:port" */
-	char column[AQ_MAX_BACKENDS][4];
+	char column[AQ_MAX_BACKENDS][12];
 	struct aq_reduction *red;		/* [backend][feature], present ones */
 };
 

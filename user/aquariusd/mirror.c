@@ -155,9 +155,9 @@ int aqd_mirror_pass(void *dst, size_t dst_size, const void *src,
 		goto out;
 	}
 	latest = __atomic_load_n(&h->latest_seq, __ATOMIC_ACQUIRE);
-	if (latest < st->latest_seq) {
+	if (latest < st->tried_seq) {
 		snprintf(err, len, "latest_seq went back from %llu to %llu",
-			 (unsigned long long)st->latest_seq,
+			 (unsigned long long)st->tried_seq,
 			 (unsigned long long)latest);
 		ret = -ESTALE;
 		goto out;
@@ -176,7 +176,8 @@ int aqd_mirror_pass(void *dst, size_t dst_size, const void *src,
 		   (const uint64_t *)((const uint8_t *)src + h->slots_offset),
 		   n_slots);
 
-	from = st->latest_seq + 1;
+	/* Each sequence number is tried once: copied, or counted missed. */
+	from = st->tried_seq + 1;
 	if (latest >= h->nr_frames && from < latest - h->nr_frames + 1) {
 		st->frames_missed += latest - h->nr_frames + 1 - from;
 		from = latest - h->nr_frames + 1;
@@ -188,6 +189,7 @@ int aqd_mirror_pass(void *dst, size_t dst_size, const void *src,
 		} else {
 			st->frames_missed++;
 		}
+		st->tried_seq = seq;
 	}
 	st->primed = 1;
 	st->passes++;

@@ -21,6 +21,7 @@
 
 struct aqd_mirror {
 	uint64_t latest_seq;		/* newest frame published in the copy */
+	uint64_t tried_seq;		/* newest frame tried (copied or missed) */
 	uint32_t weights_seq;		/* weights_seq of the copied weights */
 	int primed;			/* the header was copied once */
 	unsigned long passes;
