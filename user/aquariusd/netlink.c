@@ -27,6 +27,28 @@ static void schedule_retry(struct aqd_nl *nl, uint64_t now_ns)
 		nl->backoff_ms = AQD_NL_BACKOFF_MAX_MS;
 }
 
+/*
+ * The controller's "notify" group on the event socket too: CTRL_CMD_DELFAMILY
+ * says at once that the module went away (a fast rmmod + insmod would
+ * otherwise keep a socket whose event group membership the kernel dropped).
+ * Best effort: without it, the periodic dump notices.
+ */
+static void join_ctrl_notify(struct aqd_nl *nl)
+{
+	struct aqnl_ack ack;
+	struct aqnl ctrl;
+	uint32_t grp;
+
+	if (aqnl_open(&ctrl, "nlctrl", "notify", &ack)) {
+		aqd_warn("nlctrl: %s", ack.msg);
+		return;
+	}
+	grp = ctrl.mcgrp;
+	aqnl_close(&ctrl);
+	if (!grp || aqnl_join(&nl->ev, grp))
+		aqd_warn("nlctrl: cannot join group notify");
+}
+
 int aqd_nl_connect(struct aqd_nl *nl, uint64_t now_ns, char *err, size_t len)
 {
 	struct timeval tv = { .tv_sec = AQD_NL_TIMEOUT_MS / 1000,
@@ -64,6 +86,7 @@ int aqd_nl_connect(struct aqd_nl *nl, uint64_t now_ns, char *err, size_t len)
 			 strerror(-ret));
 		goto fail_ev;
 	}
+	join_ctrl_notify(nl);
 	fd = mnl_socket_get_fd(nl->ev.sock);
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
 		ret = -errno;
@@ -103,13 +126,25 @@ struct cb_ctx {
 	struct aqd_nl *nl;
 	aqd_nl_vip_cb cb;
 	void *data;
+	bool family_gone;	/* CTRL_CMD_DELFAMILY of our family seen */
 };
 
 static int vip_msg_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cb_ctx *c = arg;
+	const struct genlmsghdr *g;
 	struct aqmsg_err e;
+	uint16_t id;
 
+	if (nlh->nlmsg_type == GENL_ID_CTRL &&
+	    mnl_nlmsg_get_payload_len(nlh) >= GENL_HDRLEN) {
+		g = mnl_nlmsg_get_payload(nlh);
+		if (g->cmd == CTRL_CMD_DELFAMILY &&
+		    !aqnl_parse_family(nlh, NULL, &id, NULL, NULL) &&
+		    id == c->nl->req.family)
+			c->family_gone = true;
+		return MNL_CB_OK;
+	}
 	if (nlh->nlmsg_type != c->nl->req.family)
 		return MNL_CB_OK;
 	if (aqmsg_parse_vip(nlh, &c->nl->vip, &e)) {
@@ -176,6 +211,11 @@ int aqd_nl_read_events(struct aqd_nl *nl, aqd_nl_vip_cb cb, void *data,
 		if (mnl_cb_run(nl->ev.buf, (size_t)n, 0, 0, vip_msg_cb, &c) < 0 &&
 		    errno != EINTR)
 			aqd_warn("event: %s", strerror(errno));
+	}
+	if (c.family_gone) {
+		snprintf(err, len, "family %s unregistered (module removed)",
+			 AQ_GENL_NAME);
+		return -ENOENT;
 	}
 	return lost ? -ENOBUFS : 0;
 }

@@ -3,7 +3,8 @@
  * aquariusd's generic netlink: two sockets on the aquarius family (through
  * user/aqctl/nl.c), one for requests (dumps of AQ_CMD_VIP_GET and
  * AQ_CMD_WEIGHTS_SET) and one subscribed to the "events" group, so that
- * events never mix with answers. The family goes away with the module: a
+ * events never mix with answers; that one also joins the controller's
+ * "notify" group to see the family unregistered. The family goes away with the module: a
  * failed connect is retried with a backoff (aqd_nl_retry_at).
  */
 #ifndef AQD_NETLINK_H
@@ -57,7 +58,9 @@ int aqd_nl_event_fd(const struct aqd_nl *nl);
 
 /*
  * Read the events that are waiting (non-blocking). 0; -ENOBUFS if some
- * were lost (the caller dumps again); another -errno if the socket failed.
+ * were lost (the caller dumps again); -ENOENT if the family was
+ * unregistered (controller's notify group); another -errno if the socket
+ * failed.
  */
 int aqd_nl_read_events(struct aqd_nl *nl, aqd_nl_vip_cb cb, void *data,
 		       char *err, size_t len);
