@@ -17,6 +17,11 @@
       GET URL, check the text format (HELP/TYPE before samples, each family
       once) and compare n_packet and n_flow per backend with `aqctl -j show
       VIP` (the kernel's newest frame): exit 0 iff equal.
+  shm_check.py prom PROM_URL VIP [--timeout S]
+      Query a Prometheus server (HTTP API /api/v1/query) until the values
+      it stored of aquarius_backend_{n_packet,n_flow}_total for VIP equal
+      those of `aqctl -j show VIP` (traffic over: the counters are still),
+      and up{job="aquariusd"} is 1; exit 1 at the timeout.
 """
 import argparse
 import errno
@@ -27,6 +32,7 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -223,6 +229,44 @@ def cmd_metrics(a):
           % (len({k.split("{")[0] for k in samples}), len(samples), checked))
 
 
+def prom_query(base, q):
+    url = base.rstrip("/") + "/api/v1/query?" + urllib.parse.urlencode({"query": q})
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        r = json.loads(resp.read().decode())
+    if r.get("status") != "success":
+        raise ValueError("query %r: %s" % (q, r))
+    return r["data"]["result"]
+
+
+def cmd_prom(a):
+    deadline = time.monotonic() + a.timeout
+    last = "no query yet"
+    while time.monotonic() < deadline:
+        try:
+            up = prom_query(a.url, 'up{job="aquariusd"}')
+            show = json.loads(subprocess.check_output([a.aqctl, "-j", "show", a.vip]))
+            want = {}
+            for b in show["backends"]:
+                for c in ("n_packet", "n_flow"):
+                    want[(c, str(b["column"]))] = int(b["counters"][c])
+            got = {}
+            for c in ("n_packet", "n_flow"):
+                for r in prom_query(a.url, 'aquarius_backend_%s_total{vip="%s"}'
+                                    % (c, a.vip)):
+                    got[(c, r["metric"]["column"])] = int(float(r["value"][1]))
+            if up and up[0]["value"][1] == "1" and got == want and want:
+                print("Prometheus stored %d counters equal to aqctl -j show: %s"
+                      % (len(want), sorted(want.items())))
+                return
+            last = "up %s; prometheus %s; aqctl %s" % (
+                [u["value"][1] for u in up], sorted(got.items()),
+                sorted(want.items()))
+        except (OSError, ValueError, KeyError) as e:
+            last = "%s: %s" % (type(e).__name__, e)
+        time.sleep(1)
+    fail("after %.0f s: %s" % (a.timeout, last))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -239,10 +283,15 @@ def main():
     m.add_argument("url")
     m.add_argument("vip")
     m.add_argument("--aqctl", default="aqctl")
+    q = sub.add_parser("prom")
+    q.add_argument("url")
+    q.add_argument("vip")
+    q.add_argument("--aqctl", default="aqctl")
+    q.add_argument("--timeout", type=float, default=120)
     a = p.parse_args()
     try:
         {"compare": cmd_compare, "weights": cmd_weights,
-         "metrics": cmd_metrics}[a.cmd](a)
+         "metrics": cmd_metrics, "prom": cmd_prom}[a.cmd](a)
     except (OSError, rg.RegionError, ValueError, KeyError) as e:
         fail("%s: %s" % (type(e).__name__, e))
 
