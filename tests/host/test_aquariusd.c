@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/aquarius.h>
 
@@ -714,8 +715,29 @@ static void test_metrics(void)
 	TAP_CHECK(ret == 0 && b.p, "metrics: written");
 	if (!b.p)
 		return;
+	if (getenv("AQD_METRICS_OUT")) {	/* for promtool check metrics */
+		FILE *o = fopen(getenv("AQD_METRICS_OUT"), "w");
+
+		if (o) {
+			fputs(b.p, o);
+			fclose(o);
+		}
+	}
 	TAP_CHECK(well_formed(b.p, &samples, why, sizeof(why)),
 		  "metrics: each family has HELP and TYPE once, its samples follow it (%s)", why);
+	/* Prometheus' own linter, when installed (scripts/install-deps.sh). */
+	if (access("/usr/bin/promtool", X_OK) == 0) {
+		FILE *o = popen("/usr/bin/promtool check metrics", "w");
+		int st = -1;
+
+		if (o) {
+			fputs(b.p, o);
+			st = pclose(o);
+		}
+		TAP_CHECK(st == 0, "metrics: promtool check metrics accepts the output (lint included)");
+	} else {
+		printf("ok %d - metrics: promtool # SKIP not installed\n", ++tap_count);
+	}
 	TAP_CHECK(strstr(b.p, "aquarius_vip_info{vip=\"web\",address=\"10.0.0.10\",port=\"80\",proto=\"tcp\",mode=\"observe\",sched=\"maglev\"} 1\n") != NULL,
 		  "metrics: VIP info line");
 	TAP_CHECK(strstr(b.p, "# TYPE aquarius_backend_n_packet_total counter\n") &&
