@@ -39,7 +39,7 @@ static void drop_shm(struct aqd_vips *vs, struct aqd_vip *v)
 		return;
 	aqd_shm_destroy(&v->shm, true);
 	vs->stats.shm_removed++;
-	aqd_info("VIP %s: %s removed", v->name, v->shm.name);
+	aqd_info("VIP %s: /dev/shm%s removed", v->name, v->shm.name);
 }
 
 static void reset_copy(struct aqd_vips *vs, struct aqd_vip *v)
@@ -160,8 +160,8 @@ void aqd_vips_clear(struct aqd_vips *vs, bool unlink)
 			aqd_shm_destroy(&v->shm, unlink);
 			if (unlink) {
 				vs->stats.shm_removed++;
-				aqd_info("VIP %s: %s removed", v->name,
-					 v->shm.name);
+				aqd_info("VIP %s: /dev/shm%s removed",
+					 v->name, v->shm.name);
 			}
 		}
 		free(v);
