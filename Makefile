@@ -2,7 +2,7 @@
 #
 #   make                 module (against KDIR) and userspace tools
 #   make module          the module only;  make debug: with -DDEBUG
-#   make user            aqctl and libaquarius
+#   make user            aqctl, aquariusd and libaquarius
 #   make check           every test: host, stock-header builds, VM (KUnit,
 #                        selftests, runner self-tests); ends "N passed, N failed"
 #   make demo            the module in the VM with real traffic
@@ -13,7 +13,7 @@
 #   make bench-vm        forwarding rate per data path in the VM, as ratios
 #                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
-#   make install         module, tools and man page;  make dkms-install
+#   make install         module, tools, man pages, aquariusd.service;  make dkms-install
 #
 # KDIR defaults to the running kernel's build tree; `make KDIR=/path` builds
 # against any kernel tree or header package.
@@ -72,8 +72,7 @@ fuzz-short:
 
 install: module user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -D -m 0755 user/aqctl/aqctl $(DESTDIR)$(PREFIX)/sbin/aqctl
-	install -D -m 0644 user/aqctl/aqctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/aqctl.8
+	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 dkms-install:
 	dkms add $(CURDIR)

@@ -15,6 +15,8 @@ pkgs=(
 	# VM runner and what runs inside it (shared read-only root)
 	qemu-system-x86 busybox-static iproute2 iputils-ping socat
 	python3-numpy ipvsadm	# numpy: also the Python package user/python (host tests)
+	# aquariusd: a real Prometheus server scrapes it in the VM
+	prometheus
 	# host tests
 	valgrind clang libclang-rt-14-dev
 	# packet fuzzing: llvm-cov for the coverage summary
