@@ -3,10 +3,12 @@
  * Aquarius: bounded, set-associative flow table with striped locks.
  *
  * Layout: bucket b owns entries [b * ways, (b + 1) * ways) of @flows and
- * the same indexes of @tags. A tag is 32 bits of the flow's siphash with
- * the low bit forced to 1, so 0 means free. The other 32 bits of the hash
- * select the bucket. The siphash key is random, so nobody outside can aim
- * many flows at one bucket.
+ * the same indexes of @tags. A tag is the flow's 32-bit hash
+ * (aq_flowtable_hash()) with the low bit forced to 1, so 0 means free; the
+ * hash's low bits select the bucket. The hash key is random, so nobody
+ * outside can aim many flows at one bucket. A lookup compares the tags of
+ * the bucket first (16 ways: 64 bytes, one cache line) and reads an entry
+ * only on a tag match.
  *
  * Locking: bucket b is protected by locks[b & (nr_locks - 1)].lock. Every
  * read or write of a tag or an entry happens under that lock, including
@@ -31,18 +33,6 @@
 #include <linux/string.h>
 
 #include "flowtable.h"
-
-void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
-		      const u8 *saddr, const u8 *daddr, u16 sport, u16 dport)
-{
-	memset(key, 0, sizeof(*key));
-	memcpy(key->saddr, saddr, sizeof(key->saddr));
-	memcpy(key->daddr, daddr, sizeof(key->daddr));
-	key->sport = sport;
-	key->dport = dport;
-	key->family = family;
-	key->proto = proto;
-}
 
 struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 					 unsigned int ways, u64 timeout_ns,
@@ -125,32 +115,53 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 	f->last_ns = now_ns;
 }
 
+/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
+static inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
+			     u32 tag, const struct aq_flow_key *key,
+			     const void *owner)
+{
+	const u32 *tags = ft->tags + base;
+	u32 i;
+
+	for (i = 0; i < ft->ways; i++) {
+		const struct aq_flow *f;
+
+		if (tags[i] != tag)
+			continue;
+		f = &ft->flows[base + i];
+		if (f->owner == owner && aq_flow_key_eq(&f->key, key))
+			return base + i;
+	}
+	return U32_MAX;
+}
+
+/* First free way of the bucket at @base, or U32_MAX. */
+static inline u32 aq_ft_free_way(const struct aq_flowtable *ft, u32 base)
+{
+	u32 i;
+
+	for (i = base; i < base + ft->ways; i++)
+		if (!ft->tags[i])
+			return i;
+	return U32_MAX;
+}
+
 int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
 			void *arg)
 {
-	u64 h = siphash(key, sizeof(*key), &ft->key);
-	u32 bucket = (u32)h & (ft->nr_buckets - 1);
-	u32 tag = (u32)(h >> 32) | 1;
+	u32 h = aq_flowtable_hash(ft, key);
+	u32 bucket = h & (ft->nr_buckets - 1);
+	u32 tag = h | 1;
 	u32 base = bucket * ft->ways;
 	spinlock_t *lock = aq_ft_lock(ft, bucket);
-	u32 i, idx = U32_MAX, free_idx = U32_MAX;
+	u32 i, idx, free_idx = U32_MAX;
 	struct aq_flow *f;
 	bool is_new = false;
 	int ret = 0, r;
 
 	spin_lock_bh(lock);
-	for (i = base; i < base + ft->ways; i++) {
-		u32 t = ft->tags[i];
-
-		if (t == tag && ft->flows[i].owner == owner &&
-		    !memcmp(&ft->flows[i].key, key, sizeof(*key))) {
-			idx = i;
-			break;
-		}
-		if (!t && free_idx == U32_MAX)
-			free_idx = i;
-	}
+	idx = aq_ft_find(ft, base, tag, key, owner);
 
 	if (idx != U32_MAX && aq_ft_idle(ft, &ft->flows[idx], now_ns)) {
 		/* The flow timed out: end it; a new one may take its place. */
@@ -159,11 +170,13 @@ int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 		idx = U32_MAX;
 	}
 
-	if (idx == U32_MAX) {
+	if (unlikely(idx == U32_MAX)) {
 		if (!create) {
 			ret = -ENOENT;
 			goto out;
 		}
+		if (free_idx == U32_MAX)
+			free_idx = aq_ft_free_way(ft, base);
 		if (free_idx == U32_MAX) {
 			/* Bucket full: idle entries count as free. */
 			for (i = base; i < base + ft->ways; i++) {
@@ -187,7 +200,7 @@ int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 
 	f = &ft->flows[idx];
 	r = fn(f, is_new, arg);
-	if (r == AQ_FV_RESTART) {
+	if (unlikely(r == AQ_FV_RESTART)) {
 		/* The old flow ends at its own last packet. */
 		ft->end(f, now_ns, AQ_END_REUSE, arg);
 		aq_ft_init_entry(f, key, owner, now_ns);

@@ -2,9 +2,10 @@
 /*
  * Aquarius: bounded, set-associative flow table with striped locks.
  *
- * An entry is found by a keyed siphash of its 5-tuple: the low bits pick a
- * bucket of `ways` entries, 32 other bits are kept as a tag so that a scan
- * reads the bucket's tags (one cache line) before any entry. An entry's
+ * An entry is found by a keyed 32-bit hash of its 5-tuple (hsiphash, see
+ * aq_flowtable_hash()): the low bits pick a bucket of `ways` entries, and
+ * the whole hash is kept as a tag so that a scan reads the bucket's tags
+ * (one cache line for 16 ways) before any entry. An entry's
  * state is changed only under the lock of its bucket. Entries are created
  * and ended only through this file, which guarantees that the end callback
  * runs exactly once per created entry.
@@ -15,7 +16,10 @@
 #include <linux/types.h>
 #include <linux/cache.h>
 #include <linux/siphash.h>
+#include <linux/socket.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
 
 #define AQ_FT_DEFAULT_ENTRIES	65536
 #define AQ_FT_MAX_ENTRIES	(4U * 1024 * 1024)
@@ -34,14 +38,28 @@
  * @pad: zero.
  */
 struct aq_flow_key {
-	u8 saddr[16];
-	u8 daddr[16];
-	u16 sport;
-	u16 dport;
-	u8 family;
-	u8 proto;
-	u8 pad[2];
+	union {
+		struct {
+			u8 saddr[16];
+			u8 daddr[16];
+			u16 sport;
+			u16 dport;
+			u8 family;
+			u8 proto;
+			u8 pad[2];
+		};
+		u64 w[5];	/* the same bytes as words, for comparisons */
+	};
 } __aligned(8);
+
+/* Two keys are the same flow (all 40 bytes, padding included). */
+static inline bool aq_flow_key_eq(const struct aq_flow_key *a,
+				  const struct aq_flow_key *b)
+{
+	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
+		 (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
+		 (a->w[4] ^ b->w[4]));
+}
 
 /* Flow states (struct aq_flow.state). */
 enum aq_flow_state {
@@ -154,7 +172,7 @@ struct aq_ft_lock {
  * @flows: nr_buckets * ways entries, bucket b at b * ways.
  * @tags: one u32 per entry, 0 = free; protected like the entry.
  * @locks: nr_locks stripes.
- * @key: siphash key, random, set at creation.
+ * @key: hsiphash key, random, set at creation.
  * @end: called when a flow ends.
  * @timeout_ns: idle time after which a flow is ended.
  * @nr_buckets: a power of two.
@@ -167,7 +185,7 @@ struct aq_flowtable {
 	struct aq_flow *flows;
 	u32 *tags;
 	struct aq_ft_lock *locks;
-	siphash_key_t key;
+	hsiphash_key_t key;
 	aq_flow_end_fn end;
 	u64 timeout_ns;
 	u32 nr_buckets;
@@ -192,9 +210,49 @@ struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 					 aq_flow_end_fn end);
 void aq_flowtable_destroy(struct aq_flowtable *ft);
 
+/**
+ * aq_flowtable_hash() - the 32-bit hash of a flow in @ft
+ * @ft: the table (its random key).
+ * @key: the flow.
+ *
+ * hsiphash keyed at the table's creation, so that nobody who does not know
+ * the key can aim flows at one bucket (hash flooding). hsiphash is the
+ * kernel's keyed hash for hash tables: SipHash-1-3 on 64-bit kernels,
+ * HalfSipHash-1-3 on 32-bit ones. Only addresses and ports are hashed (the
+ * comparison of keys tells protocols and families apart): an IPv4 flow as
+ * three 32-bit words (two SipHash compressions on 64-bit), an IPv6 flow as
+ * its 36 bytes (five). Both inputs are injective in those fields, so flows
+ * collide only through the keyed hash. The low bits select the bucket; the
+ * hash with its low bit set is the tag.
+ */
+static inline u32 aq_flowtable_hash(const struct aq_flowtable *ft,
+				    const struct aq_flow_key *key)
+{
+	u32 s, d;
+
+	if (key->family != AF_INET)
+		return hsiphash(key, offsetof(struct aq_flow_key, family),
+				&ft->key);
+	memcpy(&s, key->saddr, sizeof(s));
+	memcpy(&d, key->daddr, sizeof(d));
+	return hsiphash_3u32(s, d, (u32)key->sport << 16 | key->dport,
+			     &ft->key);
+}
+
 /* Fill @key from a parsed packet's fields (zeroes the padding). */
-void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
-		      const u8 *saddr, const u8 *daddr, u16 sport, u16 dport);
+static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
+				    u8 proto, const u8 *saddr, const u8 *daddr,
+				    u16 sport, u16 dport)
+{
+	memcpy(key->saddr, saddr, sizeof(key->saddr));
+	memcpy(key->daddr, daddr, sizeof(key->daddr));
+	key->sport = sport;
+	key->dport = dport;
+	key->family = family;
+	key->proto = proto;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+}
 
 /**
  * aq_flowtable_update() - find (or create) a flow and update it under lock
