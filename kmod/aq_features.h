@@ -54,7 +54,6 @@ struct aq_pcpu_stats {
  * @region_size: bytes of the region.
  * @frame_size: bytes between frames.
  * @nr_slots: reservoir slots, a power of two.
- * @slot_shift: log2(@nr_slots).
  * @features: sampled features collected, AQ_FEATURES_* bits; all after
  *	aq_stats_init(), set before the first packet (not changed later).
  * @epoch_ns: time of slot time 0.
@@ -72,7 +71,6 @@ struct aq_stats {
 	u32 region_size;
 	u32 frame_size;
 	u32 nr_slots;
-	u32 slot_shift;
 	u32 features;
 	u64 epoch_ns;
 	struct aq_pcpu_stats __percpu *pcpu;

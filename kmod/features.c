@@ -85,7 +85,6 @@
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/in.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
@@ -96,12 +95,12 @@
 
 /**
  * struct aq_smp - what a sample needs, computed once per packet
- * @slots: the backend's reservoirs, feature f at f << @shift.
+ * @slots: the backend's reservoirs, feature f at f * @stride.
  * @offered: the backend's offered counters, by feature.
  * @slot_time: aq_slot_make(time_ms, 0) of the packet.
  * @rnd: the packet's random number (aq_rand_slot()).
- * @shift: log2 of the slots per reservoir.
- * @mask: slots per reservoir - 1.
+ * @stride: slots per reservoir.
+ * @mask: @stride - 1.
  * @features: aq_stats.features.
  *
  * Functions that take several samples copy it into a local variable: a
@@ -114,7 +113,7 @@ struct aq_smp {
 	atomic64_t *offered;
 	u64 slot_time;
 	u64 rnd;
-	u32 shift;
+	u32 stride;
 	u32 mask;
 	u32 features;
 };
@@ -215,6 +214,9 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 
 	BUILD_BUG_ON(sizeof(struct aq_region_header) > AQ_FRAMES_OFFSET);
 	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
+	/* aq_rand_slot(): 4 bits a feature, 14 bits of slot index. */
+	BUILD_BUG_ON(4 * (AQ_NR_FEATURES - 1) + 14 > 64 ||
+		     AQ_STATS_MAX_SLOTS > (1 << 14));
 
 	memset(s, 0, sizeof(*s));
 	if (!need || !region || size < need || need > U32_MAX ||
@@ -255,7 +257,6 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 	s->region_size = need;
 	s->frame_size = AQ_FRAME_SIZE;
 	s->nr_slots = nr_slots;
-	s->slot_shift = ilog2(nr_slots);
 	s->features = AQ_FEATURES_ALL;
 	s->epoch_ns = epoch_ns;
 	for (b = 0; b < AQ_MAX_BACKENDS; b++) {
@@ -304,7 +305,7 @@ static inline void aq_obs_start(struct aq_obs *o, u64 now_ns)
 	o->rand.x = (u32)(r >> 32) ^ (u32)r;	/* 0: aq_rand_next() draws */
 	o->smp.slot_time = aq_slot_make(o->time_ms, 0);
 	o->smp.rnd = r;
-	o->smp.shift = o->s->slot_shift;
+	o->smp.stride = o->s->nr_slots;
 	o->smp.mask = o->s->nr_slots - 1;
 	o->smp.features = o->s->features;
 }
@@ -315,7 +316,7 @@ static inline void aq_obs_set_backend(struct aq_obs *o, unsigned int b)
 	size_t i = (size_t)b * AQ_NR_FEATURES;
 
 	o->backend = b;
-	o->smp.slots = o->s->slots + (i << o->smp.shift);
+	o->smp.slots = o->s->slots + i * o->smp.stride;
 	o->smp.offered = o->s->offered + i;
 }
 
@@ -327,7 +328,7 @@ static __always_inline void aq_smp_put(const struct aq_smp *sm,
 				       enum aq_feature f, u32 value)
 {
 	atomic64_inc(&sm->offered[f]);
-	WRITE_ONCE(sm->slots[((size_t)f << sm->shift) +
+	WRITE_ONCE(sm->slots[(size_t)f * sm->stride +
 			     aq_rand_slot(sm->rnd, f, sm->mask)],
 		   sm->slot_time | value);
 }
@@ -496,7 +497,8 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 	return AQ_FV_KEEP;
 }
 
-static int aq_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
+static __always_inline int aq_tcp_fn(struct aq_flow *f, bool is_new,
+				     void *arg)
 {
 	struct aq_obs *o = arg;
 	struct aq_smp sm = o->smp;
@@ -593,9 +595,13 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
-	ret = aq_flowtable_update(ft, &key, s, now_ns, create,
-				  pkt->proto == IPPROTO_TCP ? aq_tcp_fn :
-				  aq_udp_fn, &o);
+	/* Constant callbacks, inlined into the table's lookup. */
+	if (pkt->proto == IPPROTO_TCP)
+		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
+						 aq_tcp_fn, &o);
+	else
+		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
+						 aq_udp_fn, &o);
 	if (ret == -ENOSPC)
 		aq_count(s, backend, AQ_C_N_CLS);
 }

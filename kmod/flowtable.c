@@ -84,20 +84,9 @@ void aq_flowtable_destroy(struct aq_flowtable *ft)
 	kfree(ft);
 }
 
-static inline spinlock_t *aq_ft_lock(struct aq_flowtable *ft, u32 bucket)
-{
-	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
-}
-
-static inline bool aq_ft_idle(const struct aq_flowtable *ft,
-			      const struct aq_flow *f, u64 now_ns)
-{
-	return (s64)(now_ns - f->last_ns) > (s64)ft->timeout_ns;
-}
-
 /* End entry idx: callback, then free. Bucket lock held. */
-static void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
-			 unsigned int reason, void *ctx)
+void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
+		  unsigned int reason, void *ctx)
 {
 	struct aq_flow *f = &ft->flows[idx];
 
@@ -115,28 +104,8 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 	f->last_ns = now_ns;
 }
 
-/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
-static inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
-			     u32 tag, const struct aq_flow_key *key,
-			     const void *owner)
-{
-	const u32 *tags = ft->tags + base;
-	u32 i;
-
-	for (i = 0; i < ft->ways; i++) {
-		const struct aq_flow *f;
-
-		if (tags[i] != tag)
-			continue;
-		f = &ft->flows[base + i];
-		if (f->owner == owner && aq_flow_key_eq(&f->key, key))
-			return base + i;
-	}
-	return U32_MAX;
-}
-
 /* First free way of the bucket at @base, or U32_MAX. */
-static inline u32 aq_ft_free_way(const struct aq_flowtable *ft, u32 base)
+static u32 aq_ft_free_way(const struct aq_flowtable *ft, u32 base)
 {
 	u32 i;
 
@@ -146,75 +115,57 @@ static inline u32 aq_ft_free_way(const struct aq_flowtable *ft, u32 base)
 	return U32_MAX;
 }
 
+int aq_ft_miss(struct aq_flowtable *ft, u32 base, u32 tag, u32 idx,
+	       const struct aq_flow_key *key, void *owner, u64 now_ns,
+	       bool create, void *arg)
+{
+	u32 i, free_idx = U32_MAX;
+
+	if (idx != U32_MAX) {
+		/* The flow timed out: end it; a new one may take its place. */
+		aq_ft_finish(ft, idx, now_ns, AQ_END_TIMEOUT, arg);
+		free_idx = idx;
+	}
+	if (!create)
+		return -ENOENT;
+	if (free_idx == U32_MAX)
+		free_idx = aq_ft_free_way(ft, base);
+	if (free_idx == U32_MAX) {
+		/* Bucket full: idle entries count as free. */
+		for (i = base; i < base + ft->ways; i++) {
+			if (!aq_ft_idle(ft, &ft->flows[i], now_ns))
+				continue;
+			aq_ft_finish(ft, i, now_ns, AQ_END_TIMEOUT, arg);
+			if (free_idx == U32_MAX)
+				free_idx = i;
+		}
+	}
+	if (free_idx == U32_MAX)
+		return -ENOSPC;
+	aq_ft_init_entry(&ft->flows[free_idx], key, owner, now_ns);
+	ft->tags[free_idx] = tag;
+	return free_idx;
+}
+
+int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
+		  const struct aq_flow_key *key, void *owner, u64 now_ns,
+		  aq_flow_fn fn, void *arg)
+{
+	int r;
+
+	/* The old flow ends at its own last packet. */
+	ft->end(f, now_ns, AQ_END_REUSE, arg);
+	aq_ft_init_entry(f, key, owner, now_ns);
+	r = fn(f, true, arg);
+	return r == AQ_FV_RESTART ? AQ_FV_KEEP : r;
+}
+
 int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
 			void *arg)
 {
-	u32 h = aq_flowtable_hash(ft, key);
-	u32 bucket = h & (ft->nr_buckets - 1);
-	u32 tag = h | 1;
-	u32 base = bucket * ft->ways;
-	spinlock_t *lock = aq_ft_lock(ft, bucket);
-	u32 i, idx, free_idx = U32_MAX;
-	struct aq_flow *f;
-	bool is_new = false;
-	int ret = 0, r;
-
-	spin_lock_bh(lock);
-	idx = aq_ft_find(ft, base, tag, key, owner);
-
-	if (idx != U32_MAX && aq_ft_idle(ft, &ft->flows[idx], now_ns)) {
-		/* The flow timed out: end it; a new one may take its place. */
-		aq_ft_finish(ft, idx, now_ns, AQ_END_TIMEOUT, arg);
-		free_idx = idx;
-		idx = U32_MAX;
-	}
-
-	if (unlikely(idx == U32_MAX)) {
-		if (!create) {
-			ret = -ENOENT;
-			goto out;
-		}
-		if (free_idx == U32_MAX)
-			free_idx = aq_ft_free_way(ft, base);
-		if (free_idx == U32_MAX) {
-			/* Bucket full: idle entries count as free. */
-			for (i = base; i < base + ft->ways; i++) {
-				if (!aq_ft_idle(ft, &ft->flows[i], now_ns))
-					continue;
-				aq_ft_finish(ft, i, now_ns, AQ_END_TIMEOUT,
-					     arg);
-				if (free_idx == U32_MAX)
-					free_idx = i;
-			}
-		}
-		if (free_idx == U32_MAX) {
-			ret = -ENOSPC;
-			goto out;
-		}
-		idx = free_idx;
-		aq_ft_init_entry(&ft->flows[idx], key, owner, now_ns);
-		ft->tags[idx] = tag;
-		is_new = true;
-	}
-
-	f = &ft->flows[idx];
-	r = fn(f, is_new, arg);
-	if (unlikely(r == AQ_FV_RESTART)) {
-		/* The old flow ends at its own last packet. */
-		ft->end(f, now_ns, AQ_END_REUSE, arg);
-		aq_ft_init_entry(f, key, owner, now_ns);
-		r = fn(f, true, arg);
-		if (r == AQ_FV_RESTART)
-			r = AQ_FV_KEEP;
-	}
-	if ((s64)(now_ns - f->last_ns) > 0)
-		f->last_ns = now_ns;
-	if (r & 0x100)
-		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
-out:
-	spin_unlock_bh(lock);
-	return ret;
+	return aq_flowtable_update_inline(ft, key, owner, now_ns, create, fn,
+					  arg);
 }
 
 unsigned int aq_flowtable_expire(struct aq_flowtable *ft, u64 now_ns,

@@ -15,6 +15,8 @@
 
 #include <linux/types.h>
 #include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/siphash.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
@@ -271,6 +273,103 @@ static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
 			void *arg);
+
+/* Internals of aq_flowtable_update_inline() (flowtable.c). */
+static inline spinlock_t *aq_ft_lock(const struct aq_flowtable *ft, u32 bucket)
+{
+	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
+}
+
+static inline bool aq_ft_idle(const struct aq_flowtable *ft,
+			      const struct aq_flow *f, u64 now_ns)
+{
+	return (s64)(now_ns - f->last_ns) > (s64)ft->timeout_ns;
+}
+
+/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
+static __always_inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
+				      u32 tag, const struct aq_flow_key *key,
+				      const void *owner)
+{
+	const u32 *tags = ft->tags + base;
+	u32 i;
+
+	for (i = 0; i < ft->ways; i++) {
+		const struct aq_flow *f;
+
+		if (tags[i] != tag)
+			continue;
+		f = &ft->flows[base + i];
+		if (f->owner == owner && aq_flow_key_eq(&f->key, key))
+			return base + i;
+	}
+	return U32_MAX;
+}
+
+/* End entry @idx (end callback with @ctx, then free). Bucket lock held. */
+void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
+		  unsigned int reason, void *ctx);
+/*
+ * No live entry found (@idx: an idle one, ended here, or U32_MAX): the
+ * index of a new entry for @key (tag set, the rest as for aq_flow_fn), or
+ * -ENOENT (!@create) or -ENOSPC. Bucket lock held.
+ */
+int aq_ft_miss(struct aq_flowtable *ft, u32 base, u32 tag, u32 idx,
+	       const struct aq_flow_key *key, void *owner, u64 now_ns,
+	       bool create, void *arg);
+/* @fn asked AQ_FV_RESTART: end @f, start it again, call @fn as new. */
+int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
+		  const struct aq_flow_key *key, void *owner, u64 now_ns,
+		  aq_flow_fn fn, void *arg);
+
+/*
+ * aq_flowtable_update() as an inline function: a caller that passes a
+ * constant @fn gets it inlined (features.c does for its packet path). The
+ * hit of a live flow is handled here; misses, restarts and ends out of
+ * line.
+ */
+static __always_inline int
+aq_flowtable_update_inline(struct aq_flowtable *ft,
+			   const struct aq_flow_key *key, void *owner,
+			   u64 now_ns, bool create, aq_flow_fn fn, void *arg)
+{
+	u32 h = aq_flowtable_hash(ft, key);
+	u32 bucket = h & (ft->nr_buckets - 1);
+	u32 tag = h | 1;
+	u32 base = bucket * ft->ways;
+	spinlock_t *lock = aq_ft_lock(ft, bucket);
+	bool is_new = false;
+	struct aq_flow *f;
+	int ret = 0, r;
+	u32 idx;
+
+	/* The bucket's stripe: its tags and its entries (see aq_ft_lock). */
+	spin_lock_bh(lock);
+	idx = aq_ft_find(ft, base, tag, key, owner);
+	if (unlikely(idx == U32_MAX ||
+		     aq_ft_idle(ft, &ft->flows[idx], now_ns))) {
+		r = aq_ft_miss(ft, base, tag, idx, key, owner, now_ns, create,
+			       arg);
+		if (r < 0) {
+			ret = r;
+			goto out;
+		}
+		idx = r;
+		is_new = true;
+	}
+
+	f = &ft->flows[idx];
+	r = fn(f, is_new, arg);
+	if (unlikely(r == AQ_FV_RESTART))
+		r = aq_ft_restart(ft, f, key, owner, now_ns, fn, arg);
+	if ((s64)(now_ns - f->last_ns) > 0)
+		f->last_ns = now_ns;
+	if (unlikely(r & 0x100))
+		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
+out:
+	spin_unlock_bh(lock);
+	return ret;
+}
 
 /**
  * aq_flowtable_expire() - end idle flows, a chunk of buckets at a time
