@@ -414,9 +414,11 @@ static __always_inline void aq_tcp_ack(struct aq_obs *o,
 		aq_smp_sel(sm, all, AQ_F_WIN, win);
 		aq_smp_sel(sm, all, AQ_F_D_WIN,
 			   aq_sat_s32((s64)win - (s64)last_win));
-		if (pt)
-			aq_smp_sel(sm, all, (flags & AQ_FF_REPLIED) ?
-				   AQ_F_PT_GEN : AQ_F_PT_1ST, pt_us);
+		/* Constant features: no variable shift or multiply. */
+		if (pt && (flags & AQ_FF_REPLIED))
+			aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
+		else if (pt)
+			aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
 	} else if (d == 0) {
 		if (!plen && !(p->tcp_flags & AQ_TCP_FIN) &&
 		    win == f->last_win)
@@ -563,11 +565,7 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
 void aq_observe(struct aq_stats *s, unsigned int backend,
 		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
 {
-	struct aq_obs o = {
-		.s = s,
-		.pkt = pkt,
-		.now_ns = now_ns,
-	};
+	struct aq_obs o;	/* every field set below (no zeroing) */
 	struct aq_flow_key key;
 	bool create;
 	s64 prev;
@@ -575,6 +573,9 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 
 	if (unlikely(backend >= AQ_MAX_BACKENDS))
 		return;
+	o.s = s;
+	o.pkt = pkt;
+	o.now_ns = now_ns;
 	aq_obs_start(&o, now_ns);
 	aq_obs_set_backend(&o, backend);
 	aq_count(s, backend, AQ_C_N_PACKET);
