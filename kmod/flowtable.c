@@ -90,6 +90,7 @@ void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
 {
 	struct aq_flow *f = &ft->flows[idx];
 
+	lockdep_assert_held(aq_ft_lock(ft, idx / ft->ways));
 	ft->end(f, now_ns, reason, ctx);
 	memset(f, 0, sizeof(*f));
 	ft->tags[idx] = 0;
@@ -121,6 +122,7 @@ int aq_ft_miss(struct aq_flowtable *ft, u32 base, u32 tag, u32 idx,
 {
 	u32 i, free_idx = U32_MAX;
 
+	lockdep_assert_held(aq_ft_lock(ft, base / ft->ways));
 	if (idx != U32_MAX) {
 		/* The flow timed out: end it; a new one may take its place. */
 		aq_ft_finish(ft, idx, now_ns, AQ_END_TIMEOUT, arg);
@@ -153,6 +155,7 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
 {
 	int r;
 
+	lockdep_assert_held(aq_ft_lock(ft, (f - ft->flows) / ft->ways));
 	/* The old flow ends at its own last packet. */
 	ft->end(f, now_ns, AQ_END_REUSE, arg);
 	aq_ft_init_entry(f, key, owner, now_ns);
