@@ -6,10 +6,9 @@
  *
  *   parse     aq_parse_packet() only: the baseline
  *   counters  + aq_observe() without a flow table (n_packet and iat_p)
- *   f11       + the paper's 11 features (n_flow_on, flow_duration, fct),
- *             EMULATED here: the module has no switch for it; a flow table
- *             with the callbacks below, following features.c's rules for
- *             those three features only
+ *   f11       + aq_observe() with the flow table, collecting the paper's
+ *             11 features only (n_flow_on, flow_duration, fct: statistics
+ *             with features = AQ_FEATURES_PAPER11; the counters stay)
  *   all       + aq_observe() with the flow table: every feature
  *
  * Each configuration starts from fresh state (statistics, flow table with
@@ -68,94 +67,6 @@ struct bench {
 	u64 sink;
 };
 
-/* ---- the paper's 11-feature set, emulated (see the top comment) ---- */
-
-struct f11_ctx {
-	struct aq_stats *s;
-	const struct aq_pkt *pkt;
-	u64 now_ns;
-	u32 time_ms;
-	u8 backend;
-	struct aq_rand rand;
-};
-
-static void f11_sample(struct aq_stats *s, unsigned int b, enum aq_feature f,
-		       u32 time_ms, struct aq_rand *rand, u32 value)
-{
-	unsigned int i = b * AQ_NR_FEATURES + f;
-
-	aq_reservoir_add(s->slots + (size_t)i * s->nr_slots, s->nr_slots,
-			 &s->offered[i], time_ms, value, aq_rand_next(rand));
-}
-
-static int f11_fn(struct aq_flow *f, bool is_new, void *arg)
-{
-	struct f11_ctx *c = arg;
-	const struct aq_pkt *p = c->pkt;
-	u8 fl = p->tcp_flags;
-
-	if (is_new) {
-		f->state = AQ_FS_SYN;
-		f->backend = c->backend;
-		f->start_ns = c->now_ns;
-		this_cpu_inc(c->s->pcpu->counters[c->backend][AQ_C_N_FLOW_ON]);
-		return AQ_FV_KEEP;
-	}
-	if (fl & AQ_TCP_SYN)
-		return (fl & AQ_TCP_ACK) || f->state == AQ_FS_SYN ?
-			AQ_FV_KEEP : AQ_FV_RESTART;
-	if (fl & AQ_TCP_RST)
-		return AQ_FV_END(AQ_END_RST);
-	if (!(fl & AQ_TCP_ACK))
-		return AQ_FV_KEEP;
-	if (f->state == AQ_FS_SYN) {
-		f->state = AQ_FS_CONN;
-		f->last_ack = p->ack;
-	} else if ((s32)(p->ack - f->last_ack) > 0) {
-		f->last_ack = p->ack;
-		f11_sample(c->s, c->backend, AQ_F_FLOW_DURATION, c->time_ms,
-			   &c->rand,
-			   aq_ns_to_us((s64)(c->now_ns - f->start_ns)));
-	}
-	if (fl & AQ_TCP_FIN)
-		return AQ_FV_END(AQ_END_FIN);
-	return AQ_FV_KEEP;
-}
-
-static void f11_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
-		    void *ctx)
-{
-	struct aq_stats *s = f->owner;
-	struct f11_ctx *c = ctx;
-	struct aq_rand local = { 0 };
-
-	this_cpu_dec(s->pcpu->counters[f->backend][AQ_C_N_FLOW_ON]);
-	if (f->state == AQ_FS_CONN)
-		f11_sample(s, f->backend, AQ_F_FCT,
-			   aq_slot_time_ms(now_ns, s->epoch_ns),
-			   c ? &c->rand : &local,
-			   aq_ns_to_us((s64)(f->last_ns - f->start_ns)));
-}
-
-static void f11_observe(struct bench *b, const struct aq_pkt *p, u64 now_ns,
-			unsigned int backend)
-{
-	struct f11_ctx c = {
-		.s = &b->s,
-		.pkt = p,
-		.now_ns = now_ns,
-		.backend = backend,
-	};
-	struct aq_flow_key key;
-	bool create = (p->tcp_flags & (AQ_TCP_SYN | AQ_TCP_ACK |
-				       AQ_TCP_RST)) == AQ_TCP_SYN;
-
-	c.time_ms = aq_slot_time_ms(now_ns, b->s.epoch_ns);
-	aq_flow_key_init(&key, p->family, p->proto, p->saddr, p->daddr,
-			 p->sport, p->dport);
-	aq_flowtable_update(b->ft, &key, &b->s, now_ns, create, f11_fn, &c);
-}
-
 /* ---- the measured path ---- */
 
 static inline void process(struct bench *b, const struct aq_trace_rec *r)
@@ -175,10 +86,7 @@ static inline void process(struct bench *b, const struct aq_trace_rec *r)
 	case CFG_COUNTERS:
 		aq_observe(&b->s, r->backend, NULL, &pkt, now);
 		break;
-	case CFG_F11:
-		f11_observe(b, &pkt, now, r->backend);
-		break;
-	default:
+	default:	/* f11, all: b->s.features tells */
 		aq_observe(&b->s, r->backend, b->ft, &pkt, now);
 		break;
 	}
@@ -259,11 +167,11 @@ static void setup(struct bench *b, enum cfg cfg, const struct opts *o)
 		fprintf(stderr, "bench: aq_stats_init failed\n");
 		exit(2);
 	}
+	if (cfg == CFG_F11)
+		b->s.features = AQ_FEATURES_PAPER11;
 	if (cfg == CFG_F11 || cfg == CFG_ALL) {
 		b->ft = aq_flowtable_create(o->entries, AQ_FT_DEFAULT_WAYS,
-					    FLOW_TIMEOUT_NS,
-					    cfg == CFG_F11 ? f11_end :
-							     aq_flow_end);
+					    FLOW_TIMEOUT_NS, aq_flow_end);
 		if (IS_ERR(b->ft)) {
 			fprintf(stderr, "bench: aq_flowtable_create failed\n");
 			exit(2);

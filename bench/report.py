@@ -15,7 +15,7 @@ CFGS = ("parse", "counters", "f11", "all")
 CFG_TEXT = {
     "parse": "parse only (baseline)",
     "counters": "counters only (`aq_observe`, no flow table)",
-    "f11": "paper's 11 features (emulated in bench/)",
+    "f11": "paper's 11 features (`features=0xc0`)",
     "all": "all features (`aq_observe` + flow table)",
 }
 # Targets of issue 6 (added per data packet / per packet, 10k flows).
@@ -133,7 +133,6 @@ def main():
     raw = os.path.join(out, "raw")
     meta = read_meta(raw)
     trace, timing = read_timing(raw)
-    _, timing_w = read_timing(raw, "time-wordsip-")
     cg = read_callgrind(out)
     L = []
     w = L.append
@@ -185,47 +184,20 @@ def main():
                   % (CFG_TEXT[cfg], f // 1000, float(t["ns"]),
                      float(t["ns_min"]), a_ns, a_nsd, i[0], a_i, a_id))
     w("")
-    w("With a word-loading siphash (`build/bench/bench-wordsip`; the test "
-      "shim assembles each 64-bit word byte by byte, the kernel loads words):")
-    w("")
-    w("| configuration | flows | ns/packet (min) | added ns/packet "
-      "| added ns/data packet | instructions/packet | added instr./packet "
-      "| added instr./data packet |")
-    w("|---|---|---|---|---|---|---|---|")
-    for f in FLOWS:
-        base_i = instr(cg, "bench", "parse", f)
-        base_t = timing_w.get(("parse", f))
-        for cfg in ("f11", "all"):
-            i = instr(cg, "bench-wordsip", cfg, f)
-            t = timing_w.get((cfg, f))
-            if not i or not base_i or not t or not base_t:
-                continue
-            a_ns = float(t["ns"]) - float(base_t["ns"])
-            a_nsd = float(t["ns_data"]) - float(base_t["ns_data"])
-            added[("wordsip", cfg, f)] = (a_ns, a_nsd, i[0] - base_i[0],
-                                          i[1] - base_i[1])
-            w("| %s | %dk | %.0f (%.0f) | %.0f | %.0f | %.0f | %.0f | %.0f |" %
-              (CFG_TEXT[cfg], f // 1000, float(t["ns"]), float(t["ns_min"]),
-               a_ns, a_nsd, i[0], i[0] - base_i[0], i[1] - base_i[1]))
-    w("")
-
     # ---- targets ----
     def met(v, limit):
         return "n/a" if v is None else ("yes" if v <= limit else "**no**")
 
     a = added.get(("bench", "all", 10000), (None,) * 4)
-    aw = added.get(("wordsip", "all", 10000), (None,) * 4)
     c = added.get(("bench", "counters", 10000), (None,) * 4)
     w("### Targets (issue 6)")
     w("")
     w("| target | measured | met |")
     w("|---|---|---|")
     w("| all features, 10k flows: <= %d instructions added per data packet "
-      "| %s (%s with word-loading siphash) | %s |" %
-      (T_ALL_INSTR, fmt(a[3]), fmt(aw[3]), met(a[3], T_ALL_INSTR)))
-    w("| all features, 10k flows: <= %d ns added per data packet | %s (%s "
-      "with word-loading siphash) | %s |"
-      % (T_ALL_NS, fmt(a[1]), fmt(aw[1]), met(a[1], T_ALL_NS)))
+      "| %s | %s |" % (T_ALL_INSTR, fmt(a[3]), met(a[3], T_ALL_INSTR)))
+    w("| all features, 10k flows: <= %d ns added per data packet | %s | %s |"
+      % (T_ALL_NS, fmt(a[1]), met(a[1], T_ALL_NS)))
     w("| counters only: <= %d instructions added per packet | %s (10k), %s "
       "(60k) | %s |" %
       (T_CNT_INSTR, fmt(c[2]),
@@ -243,7 +215,7 @@ def main():
     w("")
     w("| | this build, 10k flows (ns) | paper's prototype | nf_conntrack |")
     w("|---|---|---|---|")
-    w("| 11 features | %s (emulated) | 1007 cycles = %.0f ns | |" %
+    w("| 11 features | %s | 1007 cycles = %.0f ns | |" %
       (fmt(f11[1]), 1007 / PAPER_HZ * 1e9))
     w("| all features | %s | 2026 cycles = %.0f ns | ~250 ns (~900 cycles) |" %
       (fmt(a[1]), 2026 / PAPER_HZ * 1e9))
@@ -326,9 +298,8 @@ def plot(out, added):
     import matplotlib.pyplot as plt
 
     series = [("counters", "bench", "counters only"),
-              ("f11", "bench", "11 features (emulated)"),
-              ("all", "bench", "all features"),
-              ("all", "wordsip", "all, word-loading siphash")]
+              ("f11", "bench", "11 features"),
+              ("all", "bench", "all features")]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     width = 0.2
     for k, (cfg, binary, label) in enumerate(series):
@@ -337,7 +308,7 @@ def plot(out, added):
             v = added.get((binary, cfg, f))
             if not v:
                 continue
-            xs.append(j + (k - 1.5) * width)
+            xs.append(j + (k - 1) * width)
             ys_i.append(v[3])
             ys_n.append(v[1])
         ax1.bar(xs, ys_i, width, label=label, color="C%d" % k)
@@ -357,7 +328,7 @@ def plot(out, added):
              va="bottom", ha="right", fontsize=8)
     ax2.set_ylabel("ns added per data packet (median, CPU time)")
     handles, labels = ax1.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8)
     fig.suptitle("Aquarius per-packet cost, host-native (parse-only baseline "
                  "subtracted)", fontsize=10)
     fig.tight_layout(rect=(0, 0.07, 1, 1))

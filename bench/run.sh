@@ -10,9 +10,9 @@
 #                           that `make check` keeps it working; results in
 #                           build/bench/short/
 #
-# At 10k and 60k concurrent flows: timed runs of bench and bench-wordsip
-# (pinned to the last CPU), then callgrind runs of both (two at a time), then
-# flowtable_load at 25/50/90% load. Raw outputs go to build/bench/raw/,
+# At 10k and 60k concurrent flows: timed runs of bench (pinned to the last
+# CPU), then callgrind runs (both flow counts at once), then flowtable_load
+# at 25/50/90% load. Raw outputs go to build/bench/raw/,
 # callgrind files to build/bench/cg/; bench/report.py writes
 # build/bench/results.md and build/bench/bench.png from them.
 set -euo pipefail
@@ -51,12 +51,9 @@ for f in "${flows[@]}"; do
 	echo "bench: timing, $f flows ($mode)" >&2
 	"${pin[@]}" "$bin/bench" --flows "$f" --packets "$packets" \
 		--runs "$runs" >"$out/raw/time-$f.txt"
-	"${pin[@]}" "$bin/bench-wordsip" --flows "$f" --packets "$packets" \
-		--runs "$runs" --configs parse,f11,all \
-		>"$out/raw/time-wordsip-$f.txt"
 done
 
-# One callgrind process per (binary, flows), two at a time; the warm-up
+# One callgrind process per flow count, two at a time; the warm-up
 # runs uninstrumented, each configuration's measured loop is dumped under
 # its name.
 cg_run() { # EXE FLOWS CONFIGS
@@ -72,10 +69,8 @@ echo "bench: callgrind ($cg_packets packets a configuration)" >&2
 pids=()
 for f in "${flows[@]}"; do
 	cg_run bench "$f" parse,counters,f11,all & pids+=($!)
-	cg_run bench-wordsip "$f" f11,all & pids+=($!)
-	for p in "${pids[@]}"; do wait "$p"; done
-	pids=()
 done
+for p in "${pids[@]}"; do wait "$p"; done
 for d in "$out"/cg/*.out.*; do
 	callgrind_annotate --inclusive=yes "$d" >"$d.incl"
 	callgrind_annotate "$d" >"$d.self"

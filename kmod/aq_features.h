@@ -23,6 +23,18 @@
 
 #define AQ_STATS_MAX_SLOTS	16384	/* per (backend, feature) */
 
+/*
+ * Sampled features to collect, bit f for enum aq_feature f (struct
+ * aq_stats.features). Counters are always kept. A feature outside the mask
+ * is never offered: its offered counter and slots stay 0.
+ */
+#define AQ_FEATURES_ALL		((1U << AQ_NR_FEATURES) - 1)
+/*
+ * The paper's 11-feature configuration: n_flow_on (a counter) with the
+ * reductions of flow_duration and fct.
+ */
+#define AQ_FEATURES_PAPER11	((1U << AQ_F_FLOW_DURATION) | (1U << AQ_F_FCT))
+
 /**
  * struct aq_pcpu_stats - one CPU's share of a VIP's counters
  * @counters: per backend, enum aq_counter (n_flow_on wraps as s64).
@@ -42,6 +54,8 @@ struct aq_pcpu_stats {
  * @region_size: bytes of the region.
  * @frame_size: bytes between frames.
  * @nr_slots: reservoir slots, a power of two.
+ * @features: sampled features collected, AQ_FEATURES_* bits; all after
+ *	aq_stats_init(), set before the first packet (not changed later).
  * @epoch_ns: time of slot time 0.
  * @pcpu: per-CPU counters, folded by aq_stats_snapshot().
  * @last_pkt_ns: per backend, time of the last packet (iat_p); 0 = none.
@@ -57,6 +71,7 @@ struct aq_stats {
 	u32 region_size;
 	u32 frame_size;
 	u32 nr_slots;
+	u32 features;
 	u64 epoch_ns;
 	struct aq_pcpu_stats __percpu *pcpu;
 	atomic64_t last_pkt_ns[AQ_MAX_BACKENDS];
@@ -103,7 +118,7 @@ void aq_stats_destroy(struct aq_stats *s);
  * @pkt: the parsed packet (TCP or UDP).
  * @now_ns: current time.
  *
- * Uses at most one get_random_u32() per call.
+ * Draws one get_random_u64() per call (see aq_rand_slot()).
  */
 void aq_observe(struct aq_stats *s, unsigned int backend,
 		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns);

@@ -73,6 +73,12 @@
  * Flows that end in state SYN give no fct / byte_f sample.
  *
  * Counters are per CPU, folded into frames by aq_stats_snapshot().
+ *
+ * Only the sampled features in aq_stats.features (all by default; the
+ * module parameter `features`) are offered; the counters are always kept.
+ * A packet draws one random number; its samples take their slots from it
+ * (aq_rand_slot()), the samples of ending flows step a generator seeded
+ * from it (aq_rand_next()).
  */
 #include <linux/types.h>
 #include <linux/kernel.h>
@@ -87,7 +93,35 @@
 #include "aq_features.h"
 #include "reservoir.h"
 
-/* Per-packet context, the arg of the flow callbacks. */
+/**
+ * struct aq_smp - what a sample needs, computed once per packet
+ * @slots: the backend's reservoirs, feature f at f * @stride.
+ * @offered: the backend's offered counters, by feature.
+ * @slot_time: aq_slot_make(time_ms, 0) of the packet.
+ * @rnd: the packet's random number (aq_rand_slot()).
+ * @stride: slots per reservoir.
+ * @mask: @stride - 1.
+ * @features: aq_stats.features.
+ *
+ * Functions that take several samples copy it into a local variable: a
+ * local whose address does not escape can stay in registers, where the
+ * slot stores (which may alias any u64, and anything at all with
+ * -fno-strict-aliasing) would force reloads through pointers.
+ */
+struct aq_smp {
+	u64 *slots;
+	atomic64_t *offered;
+	u64 slot_time;
+	u64 rnd;
+	u32 stride;
+	u32 mask;
+	u32 features;
+};
+
+/*
+ * Per-packet context, the arg of the flow callbacks; @rand serves the
+ * samples of flow ends (several flows may end in one packet).
+ */
 struct aq_obs {
 	struct aq_stats *s;
 	const struct aq_pkt *pkt;
@@ -95,6 +129,7 @@ struct aq_obs {
 	u32 time_ms;
 	u8 backend;
 	struct aq_rand rand;
+	struct aq_smp smp;
 };
 
 /* Region layout. */
@@ -179,6 +214,9 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 
 	BUILD_BUG_ON(sizeof(struct aq_region_header) > AQ_FRAMES_OFFSET);
 	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
+	/* aq_rand_slot(): 4 bits a feature, 14 bits of slot index. */
+	BUILD_BUG_ON(4 * (AQ_NR_FEATURES - 1) + 14 > 64 ||
+		     AQ_STATS_MAX_SLOTS > (1 << 14));
 
 	memset(s, 0, sizeof(*s));
 	if (!need || !region || size < need || need > U32_MAX ||
@@ -219,6 +257,7 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 	s->region_size = need;
 	s->frame_size = AQ_FRAME_SIZE;
 	s->nr_slots = nr_slots;
+	s->features = AQ_FEATURES_ALL;
 	s->epoch_ns = epoch_ns;
 	for (b = 0; b < AQ_MAX_BACKENDS; b++) {
 		atomic64_set(&s->last_pkt_ns[b], 0);
@@ -251,24 +290,72 @@ static void aq_sample(struct aq_stats *s, unsigned int b, enum aq_feature f,
 {
 	unsigned int i = b * AQ_NR_FEATURES + f;
 
+	if (!(s->features & (1U << f)))
+		return;
 	aq_reservoir_add(s->slots + (size_t)i * s->nr_slots, s->nr_slots,
 			 &s->offered[i], time_ms, value, aq_rand_next(rand));
 }
 
-static inline void aq_obs_sample(struct aq_obs *o, enum aq_feature f,
-				 u32 value)
+/* The packet's time and its one random number. */
+static inline void aq_obs_start(struct aq_obs *o, u64 now_ns)
 {
-	aq_sample(o->s, o->backend, f, o->time_ms, &o->rand, value);
+	u64 r = get_random_u64();
+
+	o->time_ms = aq_slot_time_ms(now_ns, o->s->epoch_ns);
+	o->rand.x = (u32)(r >> 32) ^ (u32)r;	/* 0: aq_rand_next() draws */
+	o->smp.slot_time = aq_slot_make(o->time_ms, 0);
+	o->smp.rnd = r;
+	o->smp.stride = o->s->nr_slots;
+	o->smp.mask = o->s->nr_slots - 1;
+	o->smp.features = o->s->features;
 }
 
-/* iat_ppf and the time of the previous packet (f->last_ns, set by ft). */
-static inline void aq_sample_iat_ppf(struct aq_obs *o, struct aq_flow *f)
+/* The packet's backend column: where its samples go. */
+static inline void aq_obs_set_backend(struct aq_obs *o, unsigned int b)
 {
-	aq_obs_sample(o, AQ_F_IAT_PPF,
-		      aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
+	size_t i = (size_t)b * AQ_NR_FEATURES;
+
+	o->backend = b;
+	o->smp.slots = o->s->slots + i * o->smp.stride;
+	o->smp.offered = o->s->offered + i;
 }
 
-static void aq_new_flow(struct aq_obs *o, struct aq_flow *f, u8 state)
+/*
+ * aq_reservoir_add() for feature @f of the packet's backend, at most once
+ * per feature and packet (aq_rand_slot()).
+ */
+static __always_inline void aq_smp_put(const struct aq_smp *sm,
+				       enum aq_feature f, u32 value)
+{
+	atomic64_inc(&sm->offered[f]);
+	WRITE_ONCE(sm->slots[(size_t)f * sm->stride +
+			     aq_rand_slot(sm->rnd, f, sm->mask)],
+		   sm->slot_time | value);
+}
+
+/* The same if @f is collected. */
+static __always_inline void aq_smp_add(const struct aq_smp *sm,
+				       enum aq_feature f, u32 value)
+{
+	if (sm->features & (1U << f))
+		aq_smp_put(sm, f, value);
+}
+
+/*
+ * The TCP path is compiled twice (@all a constant): for statistics that
+ * collect every feature (no test per sample) and for the others.
+ */
+static __always_inline void aq_smp_sel(const struct aq_smp *sm, bool all,
+				       enum aq_feature f, u32 value)
+{
+	if (all)
+		aq_smp_put(sm, f, value);
+	else
+		aq_smp_add(sm, f, value);
+}
+
+static void aq_new_flow(struct aq_obs *o, const struct aq_smp *sm,
+			struct aq_flow *f, u8 state)
 {
 	s64 prev;
 
@@ -279,50 +366,61 @@ static void aq_new_flow(struct aq_obs *o, struct aq_flow *f, u8 state)
 	aq_count(o->s, o->backend, AQ_C_N_FLOW_ON);
 	prev = atomic64_xchg(&o->s->last_flow_ns[o->backend], o->now_ns);
 	if (prev)
-		aq_obs_sample(o, AQ_F_IAT_F,
-			      aq_ns_to_us((s64)(o->now_ns - (u64)prev)));
+		aq_smp_add(sm, AQ_F_IAT_F,
+			   aq_ns_to_us((s64)(o->now_ns - (u64)prev)));
 }
 
-static inline u32 aq_scaled_win(const struct aq_flow *f,
-				const struct aq_pkt *p)
-{
-	return (u32)p->window << f->wscale;
-}
-
-/* The ACK part of a segment in state CONN. */
-static void aq_tcp_ack(struct aq_obs *o, struct aq_flow *f)
+/*
+ * The ACK part of a segment in state CONN. On a data ACK the packet's and
+ * the flow's fields are read first, the flow updated, then the samples
+ * stored (in the order of the rules at the top).
+ */
+static __always_inline void aq_tcp_ack(struct aq_obs *o,
+				       const struct aq_smp *sm, bool all,
+				       struct aq_flow *f)
 {
 	const struct aq_pkt *p = o->pkt;
-	s32 d = (s32)(p->ack - f->last_ack);
-	u32 win = aq_scaled_win(f, p);
+	u32 ack = p->ack, plen = p->payload_len;
+	u32 win = (u32)p->window << f->wscale;
+	s32 d = (s32)(ack - f->last_ack);
 
-	if (d > 0) {
-		aq_obs_sample(o, AQ_F_BYTE_P, (u32)d);
-		aq_obs_sample(o, AQ_F_BYTE_F_ON, p->ack - f->first_ack);
-		aq_obs_sample(o, AQ_F_FLOW_DURATION,
-			      aq_ns_to_us((s64)(o->now_ns - f->start_ns)));
-		aq_obs_sample(o, AQ_F_WIN, win);
-		aq_obs_sample(o, AQ_F_D_WIN,
-			      aq_sat_s32((s64)win - (s64)f->last_win));
-		f->last_ack = p->ack;
-		f->last_win = win;
-		if ((f->flags & AQ_FF_TS_CAL) && p->has_ts &&
-		    (f->flags & AQ_FF_REQ)) {
+	if (likely(d > 0)) {
+		u32 last_win = f->last_win, on = ack - f->first_ack;
+		u32 dur = aq_ns_to_us((s64)(o->now_ns - f->start_ns));
+		u8 flags = f->flags, nflags;
+		bool pt = (flags & (AQ_FF_TS_CAL | AQ_FF_REQ)) ==
+			  (AQ_FF_TS_CAL | AQ_FF_REQ) && p->has_ts;
+		u32 pt_us = 0;
+
+		if (pt) {
 			/* Signed: a tsecr older than the base gives pt 0. */
 			s64 srv_ns = (s64)f->syn_ns + (s64)(s32)(p->tsecr -
 				f->ts_base) * AQ_NSEC_PER_MSEC;
-			u32 pt = aq_ns_to_us(srv_ns - (s64)f->req_ns);
 
-			aq_obs_sample(o, (f->flags & AQ_FF_REPLIED) ?
-				      AQ_F_PT_GEN : AQ_F_PT_1ST, pt);
-			f->flags |= AQ_FF_REPLIED;
+			pt_us = aq_ns_to_us(srv_ns - (s64)f->req_ns);
 		}
-		if (d == 1 && !p->payload_len)
-			f->flags |= AQ_FF_ADV1;
-		else
-			f->flags &= ~AQ_FF_ADV1;
+		nflags = flags & ~AQ_FF_ADV1;
+		if (d == 1 && !plen)
+			nflags |= AQ_FF_ADV1;
+		if (pt)
+			nflags |= AQ_FF_REPLIED;
+		f->flags = nflags;
+		f->last_ack = ack;
+		f->last_win = win;
+
+		aq_smp_sel(sm, all, AQ_F_BYTE_P, (u32)d);
+		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, on);
+		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION, dur);
+		aq_smp_sel(sm, all, AQ_F_WIN, win);
+		aq_smp_sel(sm, all, AQ_F_D_WIN,
+			   aq_sat_s32((s64)win - (s64)last_win));
+		/* Constant features: no variable shift or multiply. */
+		if (pt && (flags & AQ_FF_REPLIED))
+			aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
+		else if (pt)
+			aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
 	} else if (d == 0) {
-		if (!p->payload_len && !(p->tcp_flags & AQ_TCP_FIN) &&
+		if (!plen && !(p->tcp_flags & AQ_TCP_FIN) &&
 		    win == f->last_win)
 			aq_count(o->s, o->backend, AQ_C_N_DPK);
 	} else {
@@ -330,63 +428,67 @@ static void aq_tcp_ack(struct aq_obs *o, struct aq_flow *f)
 	}
 }
 
-static int aq_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
+static __always_inline int aq_tcp_update(struct aq_obs *o,
+					 const struct aq_smp *sm, bool all,
+					 struct aq_flow *f, bool is_new)
 {
-	struct aq_obs *o = arg;
 	const struct aq_pkt *p = o->pkt;
 	u8 fl = p->tcp_flags;
+	u32 plen = p->payload_len;
 
-	if (is_new) {
+	if (unlikely(is_new)) {
 		/* Only a SYN without ACK gets here (see aq_observe()). */
-		aq_new_flow(o, f, AQ_FS_SYN);
+		aq_new_flow(o, sm, f, AQ_FS_SYN);
 		f->syn_ns = o->now_ns;
 		f->isn = p->seq;
-		f->snd_nxt = p->seq + 1 + p->payload_len;
+		f->snd_nxt = p->seq + 1 + plen;
 		f->wscale = p->has_wscale ? p->wscale : 0;
 		return AQ_FV_KEEP;
 	}
 
-	aq_sample_iat_ppf(o, f);
+	/* iat_ppf: f->last_ns is the flow's previous packet (set by ft). */
+	aq_smp_sel(sm, all, AQ_F_IAT_PPF,
+		   aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
 
-	if (fl & AQ_TCP_SYN) {
-		if (fl & AQ_TCP_ACK)
-			return AQ_FV_KEEP;
-		if (f->state == AQ_FS_SYN && p->seq == f->isn) {
-			aq_count(o->s, o->backend, AQ_C_N_RTR);
-			f->syn_ns = o->now_ns;
-			return AQ_FV_KEEP;
+	if (unlikely(fl & (AQ_TCP_SYN | AQ_TCP_RST) || !(fl & AQ_TCP_ACK))) {
+		if (fl & AQ_TCP_SYN) {
+			if (fl & AQ_TCP_ACK)
+				return AQ_FV_KEEP;
+			if (f->state == AQ_FS_SYN && p->seq == f->isn) {
+				aq_count(o->s, o->backend, AQ_C_N_RTR);
+				f->syn_ns = o->now_ns;
+				return AQ_FV_KEEP;
+			}
+			return AQ_FV_RESTART;
 		}
-		return AQ_FV_RESTART;
+		if (fl & AQ_TCP_RST)
+			return AQ_FV_END(AQ_END_RST);
+		return AQ_FV_KEEP;	/* no ACK */
 	}
-	if (fl & AQ_TCP_RST)
-		return AQ_FV_END(AQ_END_RST);
-	if (!(fl & AQ_TCP_ACK))
-		return AQ_FV_KEEP;
 
-	if (f->state == AQ_FS_SYN) {
-		aq_obs_sample(o, AQ_F_LAT_SYNACK,
-			      aq_ns_to_us((s64)(o->now_ns - f->syn_ns)));
+	if (likely(f->state != AQ_FS_SYN)) {
+		aq_tcp_ack(o, sm, all, f);
+	} else {
+		aq_smp_sel(sm, all, AQ_F_LAT_SYNACK,
+			   aq_ns_to_us((s64)(o->now_ns - f->syn_ns)));
 		f->state = AQ_FS_CONN;
 		f->first_ack = p->ack;
 		f->last_ack = p->ack;
-		f->last_win = aq_scaled_win(f, p);
+		f->last_win = (u32)p->window << f->wscale;
 		if (p->has_ts) {
 			f->ts_base = p->tsecr;
 			f->flags |= AQ_FF_TS_CAL;
 		}
-	} else {
-		aq_tcp_ack(o, f);
 	}
 
-	if (p->payload_len) {
-		u32 end = p->seq + p->payload_len;
+	if (plen) {
+		u32 seq = p->seq, end = seq + plen;
 
-		if ((s32)(p->seq - f->snd_nxt) < 0) {
+		if ((s32)(seq - f->snd_nxt) < 0) {
 			aq_count(o->s, o->backend, AQ_C_N_RTR);
 		} else {
 			f->req_ns = o->now_ns;
-			f->flags |= AQ_FF_REQ;
-			f->flags &= ~AQ_FF_REPLIED;
+			f->flags = (f->flags | AQ_FF_REQ) & ~AQ_FF_REPLIED;
 		}
 		if ((s32)(end - f->snd_nxt) > 0)
 			f->snd_nxt = end;
@@ -397,20 +499,35 @@ static int aq_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
 	return AQ_FV_KEEP;
 }
 
+static __always_inline int aq_tcp_fn(struct aq_flow *f, bool is_new,
+				     void *arg)
+{
+	struct aq_obs *o = arg;
+	struct aq_smp sm = o->smp;
+
+	if (likely(sm.features == AQ_FEATURES_ALL))
+		return aq_tcp_update(o, &sm, true, f, is_new);
+	return aq_tcp_update(o, &sm, false, f, is_new);
+}
+
 static int aq_udp_fn(struct aq_flow *f, bool is_new, void *arg)
 {
 	struct aq_obs *o = arg;
-	const struct aq_pkt *p = o->pkt;
+	struct aq_smp sm = o->smp;
+	u32 plen = o->pkt->payload_len;
+	u32 dur = aq_ns_to_us((s64)(o->now_ns - f->start_ns));
 
-	if (is_new)
-		aq_new_flow(o, f, AQ_FS_CONN);
-	else
-		aq_sample_iat_ppf(o, f);
-	f->bytes += p->payload_len;
-	aq_obs_sample(o, AQ_F_BYTE_P, p->payload_len);
-	aq_obs_sample(o, AQ_F_BYTE_F_ON, aq_sat_u32(f->bytes));
-	aq_obs_sample(o, AQ_F_FLOW_DURATION,
-		      aq_ns_to_us((s64)(o->now_ns - f->start_ns)));
+	if (is_new) {
+		aq_new_flow(o, &sm, f, AQ_FS_CONN);
+		dur = 0;
+	} else {
+		aq_smp_add(&sm, AQ_F_IAT_PPF,
+			   aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
+	}
+	f->bytes += plen;
+	aq_smp_add(&sm, AQ_F_BYTE_P, plen);
+	aq_smp_add(&sm, AQ_F_BYTE_F_ON, aq_sat_u32(f->bytes));
+	aq_smp_add(&sm, AQ_F_FLOW_DURATION, dur);
 	return AQ_FV_KEEP;
 }
 
@@ -448,12 +565,7 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
 void aq_observe(struct aq_stats *s, unsigned int backend,
 		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
 {
-	struct aq_obs o = {
-		.s = s,
-		.pkt = pkt,
-		.now_ns = now_ns,
-		.backend = backend,
-	};
+	struct aq_obs o;	/* every field set below (no zeroing) */
 	struct aq_flow_key key;
 	bool create;
 	s64 prev;
@@ -461,12 +573,16 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 
 	if (unlikely(backend >= AQ_MAX_BACKENDS))
 		return;
-	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	o.s = s;
+	o.pkt = pkt;
+	o.now_ns = now_ns;
+	aq_obs_start(&o, now_ns);
+	aq_obs_set_backend(&o, backend);
 	aq_count(s, backend, AQ_C_N_PACKET);
 	prev = atomic64_xchg(&s->last_pkt_ns[backend], now_ns);
 	if (prev)
-		aq_obs_sample(&o, AQ_F_IAT_P,
-			      aq_ns_to_us((s64)(now_ns - (u64)prev)));
+		aq_smp_add(&o.smp, AQ_F_IAT_P,
+			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
 	if (!ft)
 		return;
 
@@ -480,9 +596,13 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
-	ret = aq_flowtable_update(ft, &key, s, now_ns, create,
-				  pkt->proto == IPPROTO_TCP ? aq_tcp_fn :
-				  aq_udp_fn, &o);
+	/* Constant callbacks, inlined into the table's lookup. */
+	if (pkt->proto == IPPROTO_TCP)
+		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
+						 aq_tcp_fn, &o);
+	else
+		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
+						 aq_udp_fn, &o);
 	if (ret == -ENOSPC)
 		aq_count(s, backend, AQ_C_N_CLS);
 }
@@ -493,7 +613,7 @@ static int aq_lb_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
 	struct aq_obs *o = arg;
 
 	if (!is_new)
-		o->backend = f->backend;
+		aq_obs_set_backend(o, f->backend);
 	return aq_tcp_fn(f, is_new, arg);
 }
 
@@ -502,7 +622,7 @@ static int aq_lb_udp_fn(struct aq_flow *f, bool is_new, void *arg)
 	struct aq_obs *o = arg;
 
 	if (!is_new)
-		o->backend = f->backend;
+		aq_obs_set_backend(o, f->backend);
 	return aq_udp_fn(f, is_new, arg);
 }
 
@@ -528,7 +648,7 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		create = true;
 	else
 		return -1;
-	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	aq_obs_start(&o, now_ns);
 	o.backend = AQ_MAX_BACKENDS;
 
 	if (ft) {
@@ -539,7 +659,7 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 			col = choice->pick(choice->ctx);
 			if (col < 0)
 				return -1;
-			o.backend = col;
+			aq_obs_set_backend(&o, col);
 			ret = aq_flowtable_update(ft, &key, s, now_ns, true, fn,
 						  &o);
 			untracked = ret == -ENOSPC;
@@ -550,7 +670,7 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		col = choice->fallback(choice->ctx);
 		if (col < 0)
 			return -1;
-		o.backend = col;
+		aq_obs_set_backend(&o, col);
 		if (untracked)
 			aq_count(s, col, AQ_C_N_CLS);
 	}
@@ -558,8 +678,8 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 	aq_count(s, col, AQ_C_N_PACKET);
 	prev = atomic64_xchg(&s->last_pkt_ns[col], now_ns);
 	if (prev)
-		aq_obs_sample(&o, AQ_F_IAT_P,
-			      aq_ns_to_us((s64)(now_ns - (u64)prev)));
+		aq_smp_add(&o.smp, AQ_F_IAT_P,
+			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
 	return col;
 }
 

@@ -3,10 +3,12 @@
  * Aquarius: bounded, set-associative flow table with striped locks.
  *
  * Layout: bucket b owns entries [b * ways, (b + 1) * ways) of @flows and
- * the same indexes of @tags. A tag is 32 bits of the flow's siphash with
- * the low bit forced to 1, so 0 means free. The other 32 bits of the hash
- * select the bucket. The siphash key is random, so nobody outside can aim
- * many flows at one bucket.
+ * the same indexes of @tags. A tag is the flow's 32-bit hash
+ * (aq_flowtable_hash()) with the low bit forced to 1, so 0 means free; the
+ * hash's low bits select the bucket. The hash key is random, so nobody
+ * outside can aim many flows at one bucket. A lookup compares the tags of
+ * the bucket first (16 ways: 64 bytes, one cache line) and reads an entry
+ * only on a tag match.
  *
  * Locking: bucket b is protected by locks[b & (nr_locks - 1)].lock. Every
  * read or write of a tag or an entry happens under that lock, including
@@ -31,18 +33,6 @@
 #include <linux/string.h>
 
 #include "flowtable.h"
-
-void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
-		      const u8 *saddr, const u8 *daddr, u16 sport, u16 dport)
-{
-	memset(key, 0, sizeof(*key));
-	memcpy(key->saddr, saddr, sizeof(key->saddr));
-	memcpy(key->daddr, daddr, sizeof(key->daddr));
-	key->sport = sport;
-	key->dport = dport;
-	key->family = family;
-	key->proto = proto;
-}
 
 struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 					 unsigned int ways, u64 timeout_ns,
@@ -94,23 +84,13 @@ void aq_flowtable_destroy(struct aq_flowtable *ft)
 	kfree(ft);
 }
 
-static inline spinlock_t *aq_ft_lock(struct aq_flowtable *ft, u32 bucket)
-{
-	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
-}
-
-static inline bool aq_ft_idle(const struct aq_flowtable *ft,
-			      const struct aq_flow *f, u64 now_ns)
-{
-	return (s64)(now_ns - f->last_ns) > (s64)ft->timeout_ns;
-}
-
 /* End entry idx: callback, then free. Bucket lock held. */
-static void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
-			 unsigned int reason, void *ctx)
+void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
+		  unsigned int reason, void *ctx)
 {
 	struct aq_flow *f = &ft->flows[idx];
 
+	lockdep_assert_held(aq_ft_lock(ft, idx / ft->ways));
 	ft->end(f, now_ns, reason, ctx);
 	memset(f, 0, sizeof(*f));
 	ft->tags[idx] = 0;
@@ -125,83 +105,70 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 	f->last_ns = now_ns;
 }
 
+/* First free way of the bucket at @base, or U32_MAX. */
+static u32 aq_ft_free_way(const struct aq_flowtable *ft, u32 base)
+{
+	u32 i;
+
+	for (i = base; i < base + ft->ways; i++)
+		if (!ft->tags[i])
+			return i;
+	return U32_MAX;
+}
+
+int aq_ft_miss(struct aq_flowtable *ft, u32 base, u32 tag, u32 idx,
+	       const struct aq_flow_key *key, void *owner, u64 now_ns,
+	       bool create, void *arg)
+{
+	u32 i, free_idx = U32_MAX;
+
+	lockdep_assert_held(aq_ft_lock(ft, base / ft->ways));
+	if (idx != U32_MAX) {
+		/* The flow timed out: end it; a new one may take its place. */
+		aq_ft_finish(ft, idx, now_ns, AQ_END_TIMEOUT, arg);
+		free_idx = idx;
+	}
+	if (!create)
+		return -ENOENT;
+	if (free_idx == U32_MAX)
+		free_idx = aq_ft_free_way(ft, base);
+	if (free_idx == U32_MAX) {
+		/* Bucket full: idle entries count as free. */
+		for (i = base; i < base + ft->ways; i++) {
+			if (!aq_ft_idle(ft, &ft->flows[i], now_ns))
+				continue;
+			aq_ft_finish(ft, i, now_ns, AQ_END_TIMEOUT, arg);
+			if (free_idx == U32_MAX)
+				free_idx = i;
+		}
+	}
+	if (free_idx == U32_MAX)
+		return -ENOSPC;
+	aq_ft_init_entry(&ft->flows[free_idx], key, owner, now_ns);
+	ft->tags[free_idx] = tag;
+	return free_idx;
+}
+
+int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
+		  const struct aq_flow_key *key, void *owner, u64 now_ns,
+		  aq_flow_fn fn, void *arg)
+{
+	int r;
+
+	lockdep_assert_held(aq_ft_lock(ft, (f - ft->flows) / ft->ways));
+	/* The old flow ends at its own last packet. */
+	ft->end(f, now_ns, AQ_END_REUSE, arg);
+	aq_ft_init_entry(f, key, owner, now_ns);
+	r = fn(f, true, arg);
+	return r == AQ_FV_RESTART ? AQ_FV_KEEP : r;
+}
+
 int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
 			void *arg)
 {
-	u64 h = siphash(key, sizeof(*key), &ft->key);
-	u32 bucket = (u32)h & (ft->nr_buckets - 1);
-	u32 tag = (u32)(h >> 32) | 1;
-	u32 base = bucket * ft->ways;
-	spinlock_t *lock = aq_ft_lock(ft, bucket);
-	u32 i, idx = U32_MAX, free_idx = U32_MAX;
-	struct aq_flow *f;
-	bool is_new = false;
-	int ret = 0, r;
-
-	spin_lock_bh(lock);
-	for (i = base; i < base + ft->ways; i++) {
-		u32 t = ft->tags[i];
-
-		if (t == tag && ft->flows[i].owner == owner &&
-		    !memcmp(&ft->flows[i].key, key, sizeof(*key))) {
-			idx = i;
-			break;
-		}
-		if (!t && free_idx == U32_MAX)
-			free_idx = i;
-	}
-
-	if (idx != U32_MAX && aq_ft_idle(ft, &ft->flows[idx], now_ns)) {
-		/* The flow timed out: end it; a new one may take its place. */
-		aq_ft_finish(ft, idx, now_ns, AQ_END_TIMEOUT, arg);
-		free_idx = idx;
-		idx = U32_MAX;
-	}
-
-	if (idx == U32_MAX) {
-		if (!create) {
-			ret = -ENOENT;
-			goto out;
-		}
-		if (free_idx == U32_MAX) {
-			/* Bucket full: idle entries count as free. */
-			for (i = base; i < base + ft->ways; i++) {
-				if (!aq_ft_idle(ft, &ft->flows[i], now_ns))
-					continue;
-				aq_ft_finish(ft, i, now_ns, AQ_END_TIMEOUT,
-					     arg);
-				if (free_idx == U32_MAX)
-					free_idx = i;
-			}
-		}
-		if (free_idx == U32_MAX) {
-			ret = -ENOSPC;
-			goto out;
-		}
-		idx = free_idx;
-		aq_ft_init_entry(&ft->flows[idx], key, owner, now_ns);
-		ft->tags[idx] = tag;
-		is_new = true;
-	}
-
-	f = &ft->flows[idx];
-	r = fn(f, is_new, arg);
-	if (r == AQ_FV_RESTART) {
-		/* The old flow ends at its own last packet. */
-		ft->end(f, now_ns, AQ_END_REUSE, arg);
-		aq_ft_init_entry(f, key, owner, now_ns);
-		r = fn(f, true, arg);
-		if (r == AQ_FV_RESTART)
-			r = AQ_FV_KEEP;
-	}
-	if ((s64)(now_ns - f->last_ns) > 0)
-		f->last_ns = now_ns;
-	if (r & 0x100)
-		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
-out:
-	spin_unlock_bh(lock);
-	return ret;
+	return aq_flowtable_update_inline(ft, key, owner, now_ns, create, fn,
+					  arg);
 }
 
 unsigned int aq_flowtable_expire(struct aq_flowtable *ft, u64 now_ns,

@@ -2,9 +2,10 @@
 /*
  * Aquarius: bounded, set-associative flow table with striped locks.
  *
- * An entry is found by a keyed siphash of its 5-tuple: the low bits pick a
- * bucket of `ways` entries, 32 other bits are kept as a tag so that a scan
- * reads the bucket's tags (one cache line) before any entry. An entry's
+ * An entry is found by a keyed 32-bit hash of its 5-tuple (hsiphash, see
+ * aq_flowtable_hash()): the low bits pick a bucket of `ways` entries, and
+ * the whole hash is kept as a tag so that a scan reads the bucket's tags
+ * (one cache line for 16 ways) before any entry. An entry's
  * state is changed only under the lock of its bucket. Entries are created
  * and ended only through this file, which guarantees that the end callback
  * runs exactly once per created entry.
@@ -14,8 +15,13 @@
 
 #include <linux/types.h>
 #include <linux/cache.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/siphash.h>
+#include <linux/socket.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
 
 #define AQ_FT_DEFAULT_ENTRIES	65536
 #define AQ_FT_MAX_ENTRIES	(4U * 1024 * 1024)
@@ -34,14 +40,28 @@
  * @pad: zero.
  */
 struct aq_flow_key {
-	u8 saddr[16];
-	u8 daddr[16];
-	u16 sport;
-	u16 dport;
-	u8 family;
-	u8 proto;
-	u8 pad[2];
+	union {
+		struct {
+			u8 saddr[16];
+			u8 daddr[16];
+			u16 sport;
+			u16 dport;
+			u8 family;
+			u8 proto;
+			u8 pad[2];
+		};
+		u64 w[5];	/* the same bytes as words, for comparisons */
+	};
 } __aligned(8);
+
+/* Two keys are the same flow (all 40 bytes, padding included). */
+static inline bool aq_flow_key_eq(const struct aq_flow_key *a,
+				  const struct aq_flow_key *b)
+{
+	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
+		 (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
+		 (a->w[4] ^ b->w[4]));
+}
 
 /* Flow states (struct aq_flow.state). */
 enum aq_flow_state {
@@ -154,7 +174,7 @@ struct aq_ft_lock {
  * @flows: nr_buckets * ways entries, bucket b at b * ways.
  * @tags: one u32 per entry, 0 = free; protected like the entry.
  * @locks: nr_locks stripes.
- * @key: siphash key, random, set at creation.
+ * @key: hsiphash key, random, set at creation.
  * @end: called when a flow ends.
  * @timeout_ns: idle time after which a flow is ended.
  * @nr_buckets: a power of two.
@@ -167,7 +187,7 @@ struct aq_flowtable {
 	struct aq_flow *flows;
 	u32 *tags;
 	struct aq_ft_lock *locks;
-	siphash_key_t key;
+	hsiphash_key_t key;
 	aq_flow_end_fn end;
 	u64 timeout_ns;
 	u32 nr_buckets;
@@ -192,9 +212,49 @@ struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 					 aq_flow_end_fn end);
 void aq_flowtable_destroy(struct aq_flowtable *ft);
 
+/**
+ * aq_flowtable_hash() - the 32-bit hash of a flow in @ft
+ * @ft: the table (its random key).
+ * @key: the flow.
+ *
+ * hsiphash keyed at the table's creation, so that nobody who does not know
+ * the key can aim flows at one bucket (hash flooding). hsiphash is the
+ * kernel's keyed hash for hash tables: SipHash-1-3 on 64-bit kernels,
+ * HalfSipHash-1-3 on 32-bit ones. Only addresses and ports are hashed (the
+ * comparison of keys tells protocols and families apart): an IPv4 flow as
+ * three 32-bit words (two SipHash compressions on 64-bit), an IPv6 flow as
+ * its 36 bytes (five). Both inputs are injective in those fields, so flows
+ * collide only through the keyed hash. The low bits select the bucket; the
+ * hash with its low bit set is the tag.
+ */
+static inline u32 aq_flowtable_hash(const struct aq_flowtable *ft,
+				    const struct aq_flow_key *key)
+{
+	u32 s, d;
+
+	if (key->family != AF_INET)
+		return hsiphash(key, offsetof(struct aq_flow_key, family),
+				&ft->key);
+	memcpy(&s, key->saddr, sizeof(s));
+	memcpy(&d, key->daddr, sizeof(d));
+	return hsiphash_3u32(s, d, (u32)key->sport << 16 | key->dport,
+			     &ft->key);
+}
+
 /* Fill @key from a parsed packet's fields (zeroes the padding). */
-void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
-		      const u8 *saddr, const u8 *daddr, u16 sport, u16 dport);
+static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
+				    u8 proto, const u8 *saddr, const u8 *daddr,
+				    u16 sport, u16 dport)
+{
+	memcpy(key->saddr, saddr, sizeof(key->saddr));
+	memcpy(key->daddr, daddr, sizeof(key->daddr));
+	key->sport = sport;
+	key->dport = dport;
+	key->family = family;
+	key->proto = proto;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+}
 
 /**
  * aq_flowtable_update() - find (or create) a flow and update it under lock
@@ -213,6 +273,103 @@ void aq_flow_key_init(struct aq_flow_key *key, u8 family, u8 proto,
 int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 			void *owner, u64 now_ns, bool create, aq_flow_fn fn,
 			void *arg);
+
+/* Internals of aq_flowtable_update_inline() (flowtable.c). */
+static inline spinlock_t *aq_ft_lock(const struct aq_flowtable *ft, u32 bucket)
+{
+	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
+}
+
+static inline bool aq_ft_idle(const struct aq_flowtable *ft,
+			      const struct aq_flow *f, u64 now_ns)
+{
+	return (s64)(now_ns - f->last_ns) > (s64)ft->timeout_ns;
+}
+
+/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
+static __always_inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
+				      u32 tag, const struct aq_flow_key *key,
+				      const void *owner)
+{
+	const u32 *tags = ft->tags + base;
+	u32 i;
+
+	for (i = 0; i < ft->ways; i++) {
+		const struct aq_flow *f;
+
+		if (tags[i] != tag)
+			continue;
+		f = &ft->flows[base + i];
+		if (f->owner == owner && aq_flow_key_eq(&f->key, key))
+			return base + i;
+	}
+	return U32_MAX;
+}
+
+/* End entry @idx (end callback with @ctx, then free). Bucket lock held. */
+void aq_ft_finish(struct aq_flowtable *ft, u32 idx, u64 now_ns,
+		  unsigned int reason, void *ctx);
+/*
+ * No live entry found (@idx: an idle one, ended here, or U32_MAX): the
+ * index of a new entry for @key (tag set, the rest as for aq_flow_fn), or
+ * -ENOENT (!@create) or -ENOSPC. Bucket lock held.
+ */
+int aq_ft_miss(struct aq_flowtable *ft, u32 base, u32 tag, u32 idx,
+	       const struct aq_flow_key *key, void *owner, u64 now_ns,
+	       bool create, void *arg);
+/* @fn asked AQ_FV_RESTART: end @f, start it again, call @fn as new. */
+int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
+		  const struct aq_flow_key *key, void *owner, u64 now_ns,
+		  aq_flow_fn fn, void *arg);
+
+/*
+ * aq_flowtable_update() as an inline function: a caller that passes a
+ * constant @fn gets it inlined (features.c does for its packet path). The
+ * hit of a live flow is handled here; misses, restarts and ends out of
+ * line.
+ */
+static __always_inline int
+aq_flowtable_update_inline(struct aq_flowtable *ft,
+			   const struct aq_flow_key *key, void *owner,
+			   u64 now_ns, bool create, aq_flow_fn fn, void *arg)
+{
+	u32 h = aq_flowtable_hash(ft, key);
+	u32 bucket = h & (ft->nr_buckets - 1);
+	u32 tag = h | 1;
+	u32 base = bucket * ft->ways;
+	spinlock_t *lock = aq_ft_lock(ft, bucket);
+	bool is_new = false;
+	struct aq_flow *f;
+	int ret = 0, r;
+	u32 idx;
+
+	/* The bucket's stripe: its tags and its entries (see aq_ft_lock). */
+	spin_lock_bh(lock);
+	idx = aq_ft_find(ft, base, tag, key, owner);
+	if (unlikely(idx == U32_MAX ||
+		     aq_ft_idle(ft, &ft->flows[idx], now_ns))) {
+		r = aq_ft_miss(ft, base, tag, idx, key, owner, now_ns, create,
+			       arg);
+		if (r < 0) {
+			ret = r;
+			goto out;
+		}
+		idx = r;
+		is_new = true;
+	}
+
+	f = &ft->flows[idx];
+	r = fn(f, is_new, arg);
+	if (unlikely(r == AQ_FV_RESTART))
+		r = aq_ft_restart(ft, f, key, owner, now_ns, fn, arg);
+	if ((s64)(now_ns - f->last_ns) > 0)
+		f->last_ns = now_ns;
+	if (unlikely(r & 0x100))
+		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
+out:
+	spin_unlock_bh(lock);
+	return ret;
+}
 
 /**
  * aq_flowtable_expire() - end idle flows, a chunk of buckets at a time

@@ -41,6 +41,11 @@ static unsigned int snapshot_ms = 200;
 module_param(snapshot_ms, uint, 0444);
 MODULE_PARM_DESC(snapshot_ms, "counter snapshot interval in ms (10..60000, default 200)");
 
+static unsigned int features = AQ_FEATURES_ALL;
+module_param(features, uint, 0444);
+MODULE_PARM_DESC(features,
+		 "sampled features to collect, bit i = feature i of the region header (default 0x1fff: all; 0xc0: the paper's 11-feature set, flow_duration and fct); counters are always kept");
+
 #define AQ_MAX_SLOTS_PARAM	4096
 
 static int aq_check_range(const char *name, unsigned int v, unsigned int lo,
@@ -62,6 +67,7 @@ static int aq_settings_from_params(void)
 	err |= aq_check_range("reservoir_slots", reservoir_slots, 1,
 			      AQ_MAX_SLOTS_PARAM);
 	err |= aq_check_range("snapshot_ms", snapshot_ms, 10, 60000);
+	err |= aq_check_range("features", features, 0, AQ_FEATURES_ALL);
 	if (err)
 		return -EINVAL;
 	if (!is_power_of_2(reservoir_slots)) {
@@ -73,6 +79,7 @@ static int aq_settings_from_params(void)
 	aq_settings.flow_timeout_ns = (u64)flow_timeout * NSEC_PER_SEC;
 	aq_settings.nr_slots = reservoir_slots;
 	aq_settings.snapshot_ns = (u64)snapshot_ms * NSEC_PER_MSEC;
+	aq_settings.features = features;
 	return 0;
 }
 

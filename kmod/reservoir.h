@@ -48,6 +48,26 @@ static inline u32 aq_rand_next(struct aq_rand *r)
 	return x;
 }
 
+/**
+ * aq_rand_slot() - the slot of feature @f in a packet with random @r
+ * @r: one get_random_u64() for the packet.
+ * @f: the feature, < AQ_NR_FEATURES.
+ * @mask: slots per reservoir - 1, below 2^14.
+ *
+ * A packet offers at most one sample to each feature's reservoir except
+ * at flow ends (see aq_flow_end(), which draws with aq_rand_next()). Each
+ * feature takes the bits of @r from bit 4 * @f on (4 * 12 + 14 <= 64):
+ * every reservoir's slot index is uniform and independent from packet to
+ * packet, as Algorithm 1 wants. The indexes of different features of one
+ * packet are correlated, which biases no reservoir (each is a uniform
+ * sample of its own stream), and costs a shift and a mask per sample
+ * instead of a generator step.
+ */
+static inline u32 aq_rand_slot(u64 r, unsigned int f, u32 mask)
+{
+	return (u32)(r >> (4 * f)) & mask;
+}
+
 /* Slot time of now_ns: ms since epoch_ns, modulo 2^32, never 0. */
 static inline u32 aq_slot_time_ms(u64 now_ns, u64 epoch_ns)
 {

@@ -319,6 +319,7 @@ int aq_vip_add(struct aq_net *an, const struct aq_vip_config *cfg)
 			    vip->snapshot_ns);
 	if (err)
 		goto err_region;
+	vip->stats.features = aq_settings.features;
 	strscpy(vip->stats.hdr->name, cfg->name, sizeof(vip->stats.hdr->name));
 	memcpy(vip->stats.hdr->vip_addr, cfg->vip.addr, 16);
 	vip->stats.hdr->vip_port = cfg->vip.port;

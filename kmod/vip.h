@@ -26,12 +26,14 @@ struct net;
  * @flow_timeout_ns: idle timeout of a flow
  * @nr_slots: reservoir slots per (backend, feature)
  * @snapshot_ns: default snapshot interval
+ * @features: sampled features collected by every VIP (AQ_FEATURES_*)
  */
 struct aq_settings {
 	unsigned int flow_entries;
 	u64 flow_timeout_ns;
 	unsigned int nr_slots;
 	u64 snapshot_ns;
+	u32 features;
 };
 
 extern struct aq_settings aq_settings;

@@ -661,6 +661,42 @@ static void test_multithread(void)
 	teardown();
 }
 
+/*
+ * features = the paper's 11-feature set: the counters as always, only
+ * flow_duration and fct offered, with the values of all features.
+ */
+static void test_feature_mask(void)
+{
+	const unsigned int b = 2;
+	unsigned int f;
+	u64 others = 0;
+
+	setup(1, 64, 8);
+	S.features = AQ_FEATURES_PAPER11;
+	obs(b, tcp(1, SYN, 100, 0, 1000, 0), US(1000));
+	obs(b, tcp(2, SYN, 500, 0, 1000, 0), US(1100));
+	obs(b, tcp(1, ACK, 101, 9001, 1000, 0), US(1500));
+	obs(b, tcp(1, ACK | PSH, 101, 9001, 1000, 100), US(2000));
+	obs(b, tcp(1, ACK, 201, 9001 + 1460, 1000, 0), US(12000));
+	TAP_EQ(OFF(b, AQ_F_FLOW_DURATION), 1, "mask: flow_duration offered");
+	TAP_EQ(V(b, AQ_F_FLOW_DURATION), 11000, "mask: flow_duration value");
+	obs(b, tcp(1, ACK | FIN, 201, 9001 + 1460, 1000, 0), US(13000));
+	TAP_EQ(OFF(b, AQ_F_FCT), 1, "mask: fct offered");
+	TAP_EQ(V(b, AQ_F_FCT), 12000, "mask: fct = 13000 - 1000");
+	TAP_EQ(C(b, AQ_C_N_PACKET), 6, "mask: n_packet counted");
+	TAP_EQ(C(b, AQ_C_N_FLOW), 2, "mask: n_flow counted");
+	TAP_EQ(C(b, AQ_C_N_FCT), 1, "mask: n_fct counted");
+	TAP_EQ(C(b, AQ_C_N_FLOW_ON), 1, "mask: n_flow_on counted");
+	for (f = 0; f < AQ_NR_FEATURES; f++)
+		if (f != AQ_F_FLOW_DURATION && f != AQ_F_FCT)
+			others += OFF(b, f) + SLOT(b, f, 0);
+	TAP_EQ(others, 0, "mask: no other feature offered or stored");
+	aq_flowtable_flush(FT, &S, US(20000));	/* flow 2, in state SYN */
+	TAP_EQ(C(b, AQ_C_N_FCT), 2, "mask: flush counted");
+	TAP_EQ(OFF(b, AQ_F_FCT), 1, "mask: a SYN flow gives no fct");
+	teardown();
+}
+
 int main(void)
 {
 	aq_shim_seed_random(42);
@@ -672,6 +708,7 @@ int main(void)
 	test_udp();
 	test_saturation_and_time();
 	test_reservoir();
+	test_feature_mask();
 	test_snapshot_concurrent();
 	test_multithread();
 	return tap_done();

@@ -94,6 +94,43 @@ static void test_siphash_vector(void)
 	       "shim SipHash-2-4 matches the paper's test vector");
 }
 
+/*
+ * The 64-bit hsiphash is SipHash-1-3: hsiphash_3u32() is the hash of its
+ * 12 bytes; the table hashes equal keys alike and spreads different ones.
+ */
+static void test_hsiphash(void)
+{
+	hsiphash_key_t hk = { { 0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL } };
+	u32 w[4] = { 0x0a000001, 0x0a010001, 1024 << 16 | 80, 6 << 8 | 2 };
+	struct aq_flowtable *ft = aq_flowtable_create(1024, 16, MS, end_cb);
+	struct aq_flow_key k1, k2;
+	unsigned int c, same = 0;
+
+	TAP_EQ(hsiphash_3u32(w[0], w[1], w[2], &hk), hsiphash(w, 12, &hk),
+	       "hsiphash_3u32 is hsiphash of its 12 bytes");
+	TAP_CHECK(hsiphash(w, 15, &hk) != hsiphash(w, 16, &hk),
+		  "hsiphash: the length is hashed");
+	key_of(&k1, 1);
+	key_of(&k2, 1);
+	TAP_EQ(aq_flowtable_hash(ft, &k1), aq_flowtable_hash(ft, &k2),
+	       "equal IPv4 keys, equal hashes");
+	k2.family = AF_INET6;
+	k1.family = AF_INET6;
+	TAP_EQ(aq_flowtable_hash(ft, &k1), aq_flowtable_hash(ft, &k2),
+	       "equal IPv6 keys, equal hashes");
+	for (c = 0; c < 1000; c++) {
+		key_of(&k1, c);
+		key_of(&k2, c);
+		k2.dport++;
+		same += aq_flowtable_hash(ft, &k1) == aq_flowtable_hash(ft, &k2);
+		k2.dport--;
+		k2.family = AF_INET6;
+		same += aq_flowtable_hash(ft, &k1) == aq_flowtable_hash(ft, &k2);
+	}
+	TAP_EQ(same, 0, "no 32-bit hash equal among 2000 pairs of neighbours");
+	aq_flowtable_destroy(ft);
+}
+
 static void test_basic(void)
 {
 	struct aq_flowtable *ft;
@@ -314,6 +351,7 @@ static void test_concurrency(void)
 int main(void)
 {
 	test_siphash_vector();
+	test_hsiphash();
 	test_basic();
 	test_full_bucket();
 	test_one_slot();

@@ -603,7 +603,7 @@ static void features_one_slot_table(struct kunit *test)
 		fx_udp(&p, c, 1);
 		aq_flow_key_init(&k, p.family, p.proto, p.saddr, p.daddr,
 				 p.sport, p.dport);
-		bk = (u32)siphash(&k, sizeof(k), &x->ft->key) & 15;
+		bk = aq_flowtable_hash(x->ft, &k) & 15;
 		if (!c)
 			bk0 = bk;
 		else if (bk == bk0)

@@ -3,8 +3,8 @@
  * KUnit: the set-associative flow table (kmod/flowtable.c) with an
  * injected clock. The owner of every flow is a struct ft_rec that its end
  * callback updates, so each test sees exactly which flows ended and why.
- * Buckets are computed from the table's own siphash key, so collisions
- * are chosen, not hoped for.
+ * Buckets are computed with the table's own hash (aq_flowtable_hash()),
+ * so collisions are chosen, not hoped for.
  */
 #include <kunit/test.h>
 #include <linux/in.h>
@@ -63,7 +63,7 @@ static u32 ft_bucket(struct aq_flowtable *ft, unsigned int client)
 	struct aq_flow_key k;
 
 	ft_key(&k, client);
-	return (u32)siphash(&k, sizeof(k), &ft->key) & (ft->nr_buckets - 1);
+	return aq_flowtable_hash(ft, &k) & (ft->nr_buckets - 1);
 }
 
 /* arg: the id of a new flow (or NULL: 0). Counts packets in @bytes. */

@@ -7,6 +7,9 @@
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define __aligned(x)	__attribute__((aligned(x)))
 #define __maybe_unused	__attribute__((unused))
+#ifndef __always_inline	/* glibc's <sys/cdefs.h> has the same */
+#define __always_inline	inline __attribute__((always_inline))
+#endif
 
 #define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))

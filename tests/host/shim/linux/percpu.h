@@ -4,7 +4,11 @@
  * pointer valid for CPU 0 and CPU n's copy lies a fixed distance further
  * (here AQ_SHIM_PCPU_UNIT bytes per CPU, inside a static arena). The
  * "current CPU" is a thread-local variable that tests set with
- * aq_shim_set_cpu(). Updates are atomic, so threads may share a CPU.
+ * aq_shim_set_cpu(). As in the kernel, this_cpu_add() is a plain
+ * read-modify-write of the current CPU's copy (one add to memory on x86,
+ * no locked instruction; aligned 64-bit values, so readers on other
+ * threads see no torn values): threads that update the same counters
+ * concurrently must be on different CPUs.
  */
 #ifndef AQ_SHIM_LINUX_PERCPU_H
 #define AQ_SHIM_LINUX_PERCPU_H
@@ -61,9 +65,7 @@ static inline void free_percpu(void *p)
 #define this_cpu_ptr(p)		per_cpu_ptr(p, aq_shim_cpu)
 #define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++)
 
-#define this_cpu_add(pcp, val)						\
-	((void)__atomic_fetch_add(this_cpu_ptr(&(pcp)), (val),		\
-				  __ATOMIC_RELAXED))
+#define this_cpu_add(pcp, val)	(*this_cpu_ptr(&(pcp)) += (val))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
 #define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
 

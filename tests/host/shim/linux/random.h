@@ -9,7 +9,7 @@
 #include <linux/types.h>
 
 __attribute__((weak)) u64 aq_shim_rand_state = 0x853c49e6748fea9bULL;
-/* Number of get_random_u32() calls so far (tests count them). */
+/* Number of get_random_u32() / _u64() calls so far. */
 __attribute__((weak)) u64 aq_shim_rand_calls;
 
 static inline void aq_shim_seed_random(u64 seed)
@@ -31,6 +31,12 @@ static inline u32 get_random_u32(void)
 {
 	__atomic_fetch_add(&aq_shim_rand_calls, 1, __ATOMIC_RELAXED);
 	return (u32)(aq_shim_random_u64() >> 32);
+}
+
+static inline u64 get_random_u64(void)
+{
+	__atomic_fetch_add(&aq_shim_rand_calls, 1, __ATOMIC_RELAXED);
+	return aq_shim_random_u64();
 }
 
 static inline void get_random_bytes(void *buf, size_t len)
