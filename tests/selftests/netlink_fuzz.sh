@@ -32,19 +32,18 @@ chmod 755 "$dir"
 
 # fuzz LABEL CMD...: the tool's PASS/FAIL lines as KTAP lines.
 fuzz() {
-	local label=$1 line out rc
+	local label=$1 line rc=none fails=0
 	shift
-	out=$("$@" 2>&1)
-	rc=$?
+	# Streamed, so that a run over its timeout still shows its progress.
 	while IFS= read -r line; do
 		case "$line" in
 		"PASS "*) ktap_test_pass "$label: ${line#PASS }" ;;
-		"FAIL "*) ktap_test_fail "$label: ${line#FAIL }" ;;
+		"FAIL "*) ktap_test_fail "$label: ${line#FAIL }"; fails=1 ;;
+		"EXIT "*) rc=${line#EXIT } ;;
 		*) ktap_print_msg "$line" ;;
 		esac
-	done <<<"$out"
-	[ "$rc" = 0 ] || grep -q '^FAIL ' <<<"$out" ||
-		ktap_test_fail "$label: tool exited $rc"
+	done < <("$@" 2>&1; echo "EXIT $?")
+	[ "$rc" = 0 ] || [ "$fails" = 1 ] || ktap_test_fail "$label: tool exited $rc"
 }
 
 fuzz "privileged" ip netns exec "$fz" "$PY" "$TOOLS/netlink_fuzz.py" run \

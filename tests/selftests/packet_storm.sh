@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 300
+# aq-timeout: 420
 # A storm of malformed packets through a router namespace to observed
 # VIPs (tools/packet_storm.py, Ethernet frames from the client to the
 # router's MAC): truncated TCP and UDP headers, bad checksums, bad TCP
@@ -21,7 +21,7 @@
 . "$(dirname "$0")/tools/observe_lib.sh"
 
 SEED=${AQ_STORM_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-ROUNDS=${AQ_STORM_ROUNDS:-24}
+ROUNDS=${AQ_STORM_ROUNDS:-8}
 N4=40 N6=20	# legitimate connections afterwards
 
 ktap_print_header
@@ -50,13 +50,14 @@ ip netns exec "$router" ping -6 -c1 -W5 fd00:2::2 >/dev/null
 rr() {
 	local v out
 	for v in $(compgen -v | grep -E '^(B[0-9]+_|TOT_|VC_)'); do unset "$v"; done
-	out=$(ip netns exec "$router" "$PY" "$OBS_TOOLS/region.py" show "$@" --shell) ||
+	out=$(timeout 90 ip netns exec "$router" "$PY" "$OBS_TOOLS/region.py" show "$@" --shell) ||
 		ktap_print_msg "region.py show $* failed"
 	eval "$out"
 }
 # snap VIP PREFIX: the counters compared, saved as PREFIX_*.
 snap() {
-	rr "$1" --settle 2
+	ktap_print_msg "$(date +%T) reading $1 into $2"
+	rr "$1" --settle 1 --timeout 20
 	printf -v "${2}_MAL" '%s' "${VC_MALFORMED:-}"
 	printf -v "${2}_FRAG" '%s' "${VC_FRAGMENT:-}"
 	printf -v "${2}_OTHER" '%s' "${VC_OTHER:-}"
@@ -104,8 +105,8 @@ for f in 4 6; do
 done
 
 # The storm's flows (SYNs among the flag combinations) time out.
-rr web --until "B0_N_FLOW_ON == 0" --timeout 60 >/dev/null
-rr web6 --until "B0_N_FLOW_ON == 0" --timeout 60 >/dev/null
+rr web --until "B0_N_FLOW_ON == 0" --timeout 30 >/dev/null
+rr web6 --until "B0_N_FLOW_ON == 0" --timeout 30 >/dev/null
 snap web C4
 snap web6 C6
 check_eq "storm flows timed out (n_flow_on of web/web6)" "$C4_ON/$C6_ON" "0/0"
@@ -114,6 +115,7 @@ servers() {
 	start_server s4 "$server" serve 10.0.2.2 8080 &&
 	start_server s6 "$server" serve fd00:2::2 8080
 }
+ktap_print_msg "$(date +%T) legitimate connections"
 check "servers listening" servers
 run_client "$client" "$OBS_TMP/c4.json" --addr 10.0.2.2 --port 8080 \
 	--count $N4 --sizes 1000,5000 --parallel 4 --close fin

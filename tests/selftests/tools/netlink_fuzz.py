@@ -441,7 +441,13 @@ class Fuzzer:
         self.nl = Aquarius()
         self.fam = self.nl.family
         self.sock = self.nl.sock
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        for force, opt in ((33, socket.SO_RCVBUF), (32, socket.SO_SNDBUF)):
+            try:    # SO_*BUFFORCE: past [rw]mem_max, needs CAP_NET_ADMIN
+                self.sock.setsockopt(socket.SOL_SOCKET, force, 1 << 22)
+            except OSError:
+                self.sock.setsockopt(socket.SOL_SOCKET, opt, 1 << 22)
+        # An answer that never comes fails the run instead of hanging it.
+        self.sock.settimeout(60)
         self.ev = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
         self.ev.bind((0, 0))
         try:    # SO_RCVBUFFORCE: past rmem_max, needs CAP_NET_ADMIN
@@ -551,7 +557,11 @@ class Fuzzer:
         of @dump_seq)."""
         errs, synced, done = {}, False, dump_seq is None
         while not (synced and done):
-            data = self.sock.recv(1 << 22)
+            try:
+                data = self.sock.recv(1 << 22)
+            except OSError as e:    # ENOBUFS or no answer in 60 s
+                sys.exit("FAIL recv after seq %d (seed %d): %s" %
+                         (self.seq, self.a.seed, e))
             off = 0
             while off + 16 <= len(data):
                 ln, typ, _fl, s, _p = struct.unpack_from("=IHHII", data, off)
@@ -656,21 +666,25 @@ class Fuzzer:
                       (a.max_seconds, self.sent))
                 break
             raw, d, alone = self.message()
+            seq = self.seq
             self.sent += 1
             if alone and batch:     # in order: the batch before it
                 self.outcomes(batch, self.send_batch(batch))
                 batch = []
             if alone:
-                self.outcomes([(raw, d, self.seq)],
-                              self.send_alone(raw, d, self.seq))
+                self.outcomes([(raw, d, seq)], self.send_alone(raw, d, seq))
             else:
-                batch.append((raw, d, self.seq))
-            if len(batch) >= a.batch:
+                batch.append((raw, d, seq))
+            if len(batch) >= a.batch or \
+                    sum(len(m[0]) for m in batch) > 60000:
                 self.outcomes(batch, self.send_batch(batch))
                 batch = []
             self.drain_events()
             if a.verify_every and self.sent % a.verify_every == 0:
                 self.verify("after message %d" % self.sent)
+                print("# %d messages, %.0f s, %d accepted writes, %d VIPs" % (
+                    self.sent, time.monotonic() - t0, self.accepted,
+                    len(self.model.vips)), flush=True)
         if batch:
             self.outcomes(batch, self.send_batch(batch))
         secs = time.monotonic() - t0
