@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 240
+# aq-timeout: 400
 # Permissions of the export and the control plane:
 #  - the device is 0444 (the module's miscdevice mode; no udev rule
 #    changes it): user nobody opens it read-only and maps a region, but
