@@ -34,7 +34,10 @@ chmod 755 "$dir"
 fuzz() {
 	local label=$1 line rc=none fails=0
 	shift
-	# Streamed, so that a run over its timeout still shows its progress.
+	# Streamed, so that a run over its timeout still shows its progress
+	# (through a FIFO: the VM has no /dev/fd for <(...)).
+	rm -f "$dir/fifo" && mkfifo "$dir/fifo" || return 1
+	{ "$@" 2>&1; echo "EXIT $?"; } >"$dir/fifo" &
 	while IFS= read -r line; do
 		case "$line" in
 		"PASS "*) ktap_test_pass "$label: ${line#PASS }" ;;
@@ -42,17 +45,18 @@ fuzz() {
 		"EXIT "*) rc=${line#EXIT } ;;
 		*) ktap_print_msg "$line" ;;
 		esac
-	done < <("$@" 2>&1; echo "EXIT $?")
+	done <"$dir/fifo"
+	wait
 	[ "$rc" = 0 ] || [ "$fails" = 1 ] || ktap_test_fail "$label: tool exited $rc"
 }
 
 fuzz "privileged" ip netns exec "$fz" "$PY" "$TOOLS/netlink_fuzz.py" run \
-	--seed "$SEED" --count "$COUNT" --max-seconds 150 --model "$dir/model.json"
+	--seed "$SEED" --count "$COUNT" --max-seconds 120 --model "$dir/model.json"
 chmod 644 "$dir/model.json" 2>/dev/null
 fuzz "unprivileged" ip netns exec "$fz" setpriv --reuid=65534 --regid=65534 \
 	--clear-groups --inh-caps=-all --bounding-set=-all \
 	"$PY" "$TOOLS/netlink_fuzz.py" run --unpriv --seed "$((SEED + 1))" \
-	--count "$UCOUNT" --max-seconds 60 --model "$dir/model.json"
+	--count "$UCOUNT" --max-seconds 45 --model "$dir/model.json"
 # The init namespace saw none of it.
 check "init namespace has no VIPs" \
 	bash -c "[ \$(grep -c '^vip' /proc/net/aquarius) = 0 ]"
