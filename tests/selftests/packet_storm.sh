@@ -54,7 +54,8 @@ rr() {
 		ktap_print_msg "region.py show $* failed"
 	eval "$out"
 }
-# snap VIP PREFIX: the counters compared, saved as PREFIX_*.
+# snap VIP PREFIX: the counters compared, saved as PREFIX_* (no prefix
+# rr unsets: B<n>_, TOT_, VC_).
 snap() {
 	ktap_print_msg "$(date +%T) reading $1 into $2"
 	rr "$1" --settle 1 --timeout 20
@@ -91,10 +92,10 @@ ktap_print_msg "the router received $got frames, the client's veth dropped $drop
 all_arrived() { [ -n "$got" ] && [ -n "$sent" ] && [ "$drops" = 0 ] && [ "$got" -ge "$sent" ]; }
 check "every storm frame reached the router" all_arrived
 
-snap web B4
-snap web6 B6
+snap web Y4
+snap web6 Y6
 for f in 4 6; do
-	a=A$f b=B$f vip=web
+	a=A$f b=Y$f vip=web
 	[ $f = 6 ] && vip=web6
 	for c in MAL:malformed FRAG:fragment OTHER:other PKT:packet; do
 		k=${c%%:*} n=${c#*:}
