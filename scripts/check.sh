@@ -53,6 +53,9 @@ stage "dependencies" scripts/install-deps.sh
 counted "host tests (ASan, UBSan)" make -s -C tests/host check
 counted "Python package (user/python) on the host" make -s -C tests/python check
 stage "userspace build" make -s -C user
+stage "selftest tools, offline (netlink fuzzer, packet storm)" bash -c \
+	'python3 tests/selftests/tools/netlink_fuzz.py selftest &&
+	 python3 tests/selftests/tools/packet_storm.py selftest'
 stage "packet fuzzing (libFuzzer, 60 s)" make -s fuzz-short
 # Figures are not judged here (noisy); the benchmark must run, so it cannot rot.
 stage "benchmark, short mode (make bench-short)" make -s bench-short

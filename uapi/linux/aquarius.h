@@ -214,13 +214,15 @@ struct aq_frame {
  * ===================================
  * Configures VIPs and backends of the caller's network namespace (the
  * family is netnsok; a namespace sees and changes only its own VIPs).
- * Commands marked (admin) need CAP_NET_ADMIN in the namespace's user
- * namespace, else EPERM. Every command is strictly validated: unknown
- * attributes, attributes a command does not take, and wrong lengths are
- * rejected with EINVAL, a value (or the length of a binary attribute)
- * outside its documented bounds with ERANGE, each with an extended ACK
- * that points at the attribute; a missing required attribute is reported
- * as missing (NLMSGERR_ATTR_MISS_TYPE). A rejected command changes nothing.
+ * Commands marked (admin) need CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM), else EPERM: the root of a user namespace
+ * gets EPERM even in a network namespace it owns. Every command is
+ * strictly validated: unknown attributes, attributes a command does not
+ * take, and wrong lengths are rejected with EINVAL, a value (or the length
+ * of a binary attribute) outside its documented bounds with ERANGE, each
+ * with an extended ACK that points at the attribute; a missing required
+ * attribute is reported as missing (NLMSGERR_ATTR_MISS_TYPE). A rejected
+ * command changes nothing.
  *
  * AQ_CMD_VIP_NEW (admin): create a VIP.
  *	required: AQ_A_VIP_NAME, AQ_A_VIP_ADDR, AQ_A_VIP_PORT, AQ_A_VIP_PROTO
