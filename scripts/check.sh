@@ -75,7 +75,11 @@ stage "sparse (C=2) against the test kernel" \
 	env AQ_KMAKE_ARGS="C=2" tests/vm/build-modules.sh "$kobj" build/sparse
 stage "checkpatch" scripts/checkpatch.sh
 
-mapfile -t selftests < <(ls tests/selftests/*.sh | grep -v '/lib.sh$')
+# A script with a line "# aq-manual: WHY" is run by hand only (make vm-test),
+# and listed here with its reason.
+mapfile -t selftests < <(ls tests/selftests/*.sh | grep -v '/lib.sh$' |
+	xargs grep -L '^# aq-manual:')
+grep -H '^# aq-manual:' tests/selftests/*.sh | sed 's/^/=== not in make check: /' || true
 counted "VM: KUnit and selftests" tests/vm/run.sh kunit:aquarius_kunit "${selftests[@]}"
 
 # The runner must fail on a WARN, a KASAN report and a hang.
