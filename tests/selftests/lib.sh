@@ -156,6 +156,18 @@ require_cmd() {
 	done
 }
 
+# public_copy VAR DIR: copy DIR's Python files into a new directory that
+# every user can read (0755, files 0644; removed on exit) and set VAR to
+# it. For tools run as an unprivileged user: the checkout may sit under a
+# private directory (mktemp -d makes it 0700).
+public_copy() {
+	local d
+	d=$(mktemp -d /tmp/aqpub.XXXXXX) || return 1
+	defer "rm -rf '$d'"
+	cp "$2"/*.py "$d"/ && chmod 755 "$d" && chmod 644 "$d"/*.py || return 1
+	printf -v "$1" '%s' "$d"
+}
+
 # aq_load [PARAMS...]: insmod the module built for this kernel.
 aq_load() {
 	[ -f "$AQ_KO" ] || { echo "# no $AQ_KO (run tests/vm/build-modules.sh)"; return 1; }

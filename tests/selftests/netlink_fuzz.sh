@@ -29,6 +29,7 @@ setup_ns fz || { ktap_test_fail "namespace"; ktap_finished; }
 dir=$(mktemp -d /tmp/aqfuzz.XXXXXX) || { ktap_test_fail "tmpdir"; ktap_finished; }
 defer "rm -rf '$dir'"
 chmod 755 "$dir"
+public_copy PUB "$TOOLS" || { ktap_test_fail "readable copy of the tools"; ktap_finished; }
 
 # fuzz LABEL CMD...: the tool's PASS/FAIL lines as KTAP lines.
 fuzz() {
@@ -55,7 +56,7 @@ fuzz "privileged" ip netns exec "$fz" "$PY" "$TOOLS/netlink_fuzz.py" run \
 chmod 644 "$dir/model.json" 2>/dev/null
 fuzz "unprivileged" ip netns exec "$fz" setpriv --reuid=65534 --regid=65534 \
 	--clear-groups --inh-caps=-all --bounding-set=-all \
-	"$PY" "$TOOLS/netlink_fuzz.py" run --unpriv --seed "$((SEED + 1))" \
+	"$PY" "$PUB/netlink_fuzz.py" run --unpriv --seed "$((SEED + 1))" \
 	--count "$UCOUNT" --max-seconds 45 --model "$dir/model.json"
 # The init namespace saw none of it.
 check "init namespace has no VIPs" \

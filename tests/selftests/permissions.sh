@@ -47,24 +47,26 @@ run_cases() {
 		ktap_test_fail "$label: tool exited $rc"
 }
 
+# The unprivileged runs use a copy every user can read.
+public_copy PUB "$TOOLS" || { ktap_test_fail "readable copy of the tools"; ktap_finished; }
 aq_load "vips=$VIPS" || { ktap_test_fail "insmod"; ktap_finished; }
 defer 'aq_loaded && rmmod aquarius'
 check "/proc/net/aquarius is 0444" \
 	bash -c '[ "$(stat -c %a /proc/net/aquarius)" = 444 ]'
 
-run_cases "nobody" "${NOBODY[@]}" "$PY" "$TOOLS/perm_check.py" reader web
+run_cases "nobody" "${NOBODY[@]}" "$PY" "$PUB/perm_check.py" reader web
 run_cases "root" "$PY" "$TOOLS/perm_check.py" writer web
-run_cases "nobody" "${NOBODY[@]}" "$PY" "$TOOLS/perm_check.py" ranges web
+run_cases "nobody" "${NOBODY[@]}" "$PY" "$PUB/perm_check.py" ranges web
 run_cases "root" "$PY" "$TOOLS/perm_check.py" ranges web6
 
 # An administrator may restrict the device; the mode is what counts.
 chmod 0400 /dev/aquarius
-run_cases "mode 0400, nobody" "${NOBODY[@]}" "$PY" "$TOOLS/perm_check.py" no-open
+run_cases "mode 0400, nobody" "${NOBODY[@]}" "$PY" "$PUB/perm_check.py" no-open
 check "mode 0400, root still maps web" bash -c \
 	"'$PY' '$TOOLS/perm_check.py' own web >/dev/null"
 chmod 0444 /dev/aquarius
 
-run_cases "netlink as nobody" "${NOBODY[@]}" "$PY" "$TOOLS/genl_cases.py" eperm
+run_cases "netlink as nobody" "${NOBODY[@]}" "$PY" "$PUB/genl_cases.py" eperm
 run_cases "netlink as root of a new user namespace" \
 	unshare --user --map-root-user "$PY" "$TOOLS/genl_cases.py" eperm
 # In a user namespace and a network namespace of its own, still EPERM:
@@ -89,7 +91,7 @@ offs=$(awk '$1 == "vip" { print $7 }' /proc/net/aquarius | tr '\n' ' ')
 ktap_print_msg "host regions at: $offs"
 # shellcheck disable=SC2086 # one argument per offset
 run_cases "other netns" ip netns exec "$other" "${NOBODY[@]}" \
-	"$PY" "$TOOLS/perm_check.py" foreign $offs
+	"$PY" "$PUB/perm_check.py" foreign $offs
 run_cases "other netns" ip netns exec "$other" "$PY" "$TOOLS/genl_cases.py" \
 	create mine 10.9.0.100
 run_cases "other netns" ip netns exec "$other" "$PY" "$TOOLS/perm_check.py" own mine
