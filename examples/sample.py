@@ -10,6 +10,9 @@ backend's column, the counters' rates over the last interval (from two
 snapshots, per second) and the paper's five reductions of the 13 features
 (<feature>_<avg|std|90|avg_decay|90_decay>, NaN for an empty reservoir).
 The regions are read from the kernel (/dev/aquarius, aquarius.open_device).
+With --cpu-pid COLUMN:PID (repeatable) each row of backend COLUMN also gets
+"cpu": the CPU time (user + system, /proc/PID/stat) that process used per
+second of the last interval, the ground truth of the prediction example.
 """
 import argparse
 import csv
@@ -29,7 +32,17 @@ def main():
     ap.add_argument("--interval", type=float, default=0.25)
     ap.add_argument("--duration", type=float, required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--cpu-pid", action="append", default=[],
+                    help="COLUMN:PID")
     args = ap.parse_args()
+    cpu_pid = {int(c): int(p) for c, p in
+               (x.split(":", 1) for x in args.cpu_pid)}
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def cpu_s(pid):
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / tick   # utime, stime
 
     vips = [v.split(":", 1) for v in args.vip]
     regions = [(name, label, aquarius.open_device(name)) for name, label in vips]
@@ -37,8 +50,10 @@ def main():
     suffix = [aquarius.Reductions.SUFFIX[s] for s in aquarius.Reductions.STATS]
     head = (["t", "vip", "label", "backend"] +
             ["rate_" + c for c in r0.snapshot().columns] +
-            ["%s_%s" % (f, s) for f in r0.feature_names for s in suffix])
+            ["%s_%s" % (f, s) for f in r0.feature_names for s in suffix] +
+            (["cpu"] if cpu_pid else []))
     last = {name: r.snapshot() for name, _, r in regions}
+    cpu_last = {c: (time.monotonic(), cpu_s(p)) for c, p in cpu_pid.items()}
     t0 = time.monotonic()
     n = 0
     with open(args.out, "w", newline="") as fh:
@@ -55,11 +70,18 @@ def main():
                 last[name] = s
                 cols = [b.column for b in r.backends]
                 red = r.reduce_all(cols).matrix()   # [backends, 13, 5]
+                cpu = {}
+                for c, p in cpu_pid.items():
+                    now, v = time.monotonic(), cpu_s(p)
+                    cpu[c] = (v - cpu_last[c][1]) / (now - cpu_last[c][0])
+                    cpu_last[c] = (now, v)
                 for i, c in enumerate(cols):
                     rates = d.rates[c] if d.dt_s > 0 else [0.0] * len(s.columns)
                     w.writerow(["%.3f" % t, name, label, c] +
                                ["%.6g" % x for x in rates] +
-                               ["%.6g" % x for x in red[i].ravel()])
+                               ["%.6g" % x for x in red[i].ravel()] +
+                               (["%.4f" % cpu.get(c, float("nan"))]
+                                if cpu_pid else []))
             n += 1
             fh.flush()
     print("sample: %d samples of %d VIPs in %s" % (n, len(regions), args.out))

@@ -832,6 +832,42 @@ class Examples(unittest.TestCase):
         self.assertEqual(names, ["w0", "w1"])
         self.assertEqual(w[-1].tolist(), [100, 7])
 
+    @unittest.skipUnless(HAVE_SKLEARN, "needs python3-sklearn")
+    def test_predict_analysis(self):
+        an = load_example("predict/analyze.py", "aq_predict_analyze")
+        path = os.path.join(TMP, "predict.csv")
+        rng = np.random.default_rng(5)
+        load = np.repeat(rng.uniform(0.1, 0.9, 20), 12)   # steps of 3 s
+        with open(path, "w") as fh:
+            fh.write("t,vip,label,backend,rate_n_packet,fct_std,"
+                     "fct_avg_decay,fct_90,cpu\n")
+            for i, u in enumerate(load):
+                for b in (0, 1):
+                    fh.write("%.2f,web,web,%d,%.3f,%.4f,%.4f,0,%.4f\n" % (
+                        i * 0.25, b, 1000 * u, u, 2 * u, u + 0.01 * b))
+        series, names = an.load(path)
+        self.assertEqual(sorted(series), [0, 1])
+        self.assertEqual(names, ["rate_n_packet", "fct_std", "fct_avg_decay"])
+        t, X, cpu = series[1]
+        self.assertTrue(np.all(np.diff(t) > 0))
+        self.assertAlmostEqual(cpu[-1], 100 * (load[-1] + 0.01), delta=0.01)
+        d = an.split(series, 8)
+        n = len(load) - 8
+        self.assertEqual(len(d["train"][1]) + len(d["test"][1]), 2 * n)
+        # the target is the CPU usage 8 steps after the input's, of the
+        # same backend; the last value is the CPU usage at the input's step
+        Xtr, ytr, last = d["train"]
+        self.assertAlmostEqual(ytr[0], 100 * load[8], delta=0.01)
+        self.assertAlmostEqual(last[0], 100 * load[0], delta=0.01)
+        self.assertAlmostEqual(Xtr[0, 1], load[0], places=4)
+        res, yte, ntrain = an.evaluate(series, 1)
+        # the features carry the load: one step ahead, a linear model does
+        # far better than the mean; the baseline is |cpu(t) - cpu(t+1)|
+        lr, lv = res["Linear Regression"][0], res["Last value"][0]
+        self.assertLess(lr, 0.5 * np.mean(np.abs(yte - yte.mean())))
+        _, yt, lt = an.split(series, 1)["test"]
+        self.assertAlmostEqual(lv, float(np.mean(np.abs(yt - lt))))
+
     def test_loop_controller_weights(self):
         ctl = load_example("loop/controller.py", "aq_loop_controller")
         nan = float("nan")
