@@ -29,5 +29,5 @@ csv=$from/classify/samples.csv
 [ -s "$csv" ] || { echo "classify: no samples in $from (see $from/vm-classify.out)" >&2; exit 1; }
 mkdir -p "$outdir"
 cp "$csv" "$outdir/samples.csv"
-/usr/bin/python3 "$top/examples/classify/analyze.py" "$outdir/samples.csv" "$outdir"
+/usr/bin/python3 "$top/examples/classify/analyze.py" --warmup 30 "$outdir/samples.csv" "$outdir"
 echo "classify: report in $outdir/report.md, plot in $outdir/clusters.png"
