@@ -21,8 +21,10 @@ pkgs=(
 	valgrind clang libclang-rt-14-dev
 	# packet fuzzing: llvm-cov for the coverage summary
 	llvm-14
-	# benchmark plot (make bench)
+	# benchmark plot (make bench); the examples' plots
 	python3-matplotlib
+	# examples/: clustering, regression (and their host tests)
+	python3-sklearn
 	# VM benchmark (make bench-vm): trafgen, nft (to make conntrack track)
 	netsniff-ng nftables
 )

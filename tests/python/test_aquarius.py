@@ -748,6 +748,135 @@ class Action(unittest.TestCase):
 
 
 # ---- runner: one TAP-like line per test ----------------------------------------
+def load_example(rel, name):
+    """Import examples/<rel> as a module (the examples are scripts)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(TOP, "examples", rel))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+try:
+    import sklearn  # noqa: F401
+    HAVE_SKLEARN = True
+except ImportError:
+    HAVE_SKLEARN = False
+
+
+# ---- the examples' analysis code (examples/*/analyze.py) ---------------------
+class Examples(unittest.TestCase):
+    """The analyses of examples/ on small synthetic inputs, so that they
+    cannot rot between the (long, VM) runs of the examples."""
+
+    def write_samples(self, path):
+        """A samples.csv as examples/sample.py writes it: four kinds, each
+        a blob in feature space, a few constant columns."""
+        rng = np.random.default_rng(7)
+        feats = ("byte_p", "flow_duration", "pt_1st")
+        stats = ("avg", "std", "90", "avg_decay", "90_decay")
+        head = (["t", "vip", "label", "backend", "rate_n_packet",
+                 "rate_n_flow", "rate_n_rst"] +
+                ["%s_%s" % (f, s) for f in feats for s in stats])
+        with open(path, "w") as fh:
+            fh.write(",".join(head) + "\n")
+            for k, lab in enumerate(("cpu", "io", "mix", "flood")):
+                for i in range(60):
+                    v = rng.normal(8.0 * k, 1.0, len(head) - 4)
+                    v[2] = 0.0                   # a counter that never moves
+                    v[5] = float("nan")          # an empty reservoir
+                    fh.write("%.2f,%s,%s,0," % (i * 0.25, lab, lab) +
+                             ",".join("%.6g" % x for x in v) + "\n")
+
+    @unittest.skipUnless(HAVE_SKLEARN, "needs python3-sklearn")
+    def test_classify_analysis(self):
+        an = load_example("classify/analyze.py", "aq_classify_analyze")
+        path = os.path.join(TMP, "samples.csv")
+        self.write_samples(path)
+        X, y, names = an.load(path, warmup=1.0)
+        self.assertEqual(len(y), 4 * 56)         # t < 1 s left out
+        self.assertIn("pt_1st_avg_decay", names)
+        self.assertNotIn("pt_1st_90", names)     # std and avg_decay only
+        self.assertTrue(np.isfinite(X).all())
+        Z, y2, names2 = an.prepare(X, y, names)
+        self.assertNotIn("rate_n_rst", names2)   # constant: dropped
+        self.assertEqual(len(y2), len(y) - int(np.ceil(0.01 * len(y))))
+        self.assertTrue(np.allclose(Z.mean(axis=0), 0, atol=1e-9))
+        res = an.cluster(Z, 4)
+        tab, sc = an.table(res, y2)
+        for algo in ("KMeans", "Gaussian Mixture"):
+            self.assertGreater(sc[algo][0], 0.95, algo)   # ARI
+        self.assertIn("| Adjusted Rand Index |", tab)
+
+    def test_loop_analysis(self):
+        an = load_example("loop/analyze.py", "aq_loop_analyze")
+        d = os.path.join(TMP, "loop")
+        os.makedirs(d, exist_ok=True)
+        for ph, base in (("equal", 100.0), ("loop", 10.0)):
+            with open(os.path.join(d, ph + ".jsonl"), "w") as fh:
+                for i in range(1, 101):
+                    fh.write(json.dumps({"i": i, "ok": True,
+                                         "life_ms": base * i}) + "\n")
+                fh.write(json.dumps({"i": 0, "ok": False}) + "\n")
+        with open(os.path.join(d, "controller.csv"), "w") as fh:
+            fh.write("t,status,w0,pt_1st0,flow_duration0,w1,pt_1st1,"
+                     "flow_duration1\n0.00,0,100,10,10,100,nan,nan\n"
+                     "1.00,0,100,10,10,7,150,160\n")
+        res, tab = an.report(d)
+        self.assertEqual(res["equal"][2]["n"], 100)
+        self.assertEqual(res["equal"][1], 1)
+        self.assertAlmostEqual(res["equal"][2]["p50"], 5050.0)
+        self.assertAlmostEqual(res["loop"][2]["p90"], 901.0)
+        t, w, names = an.controller(os.path.join(d, "controller.csv"))
+        self.assertEqual(names, ["w0", "w1"])
+        self.assertEqual(w[-1].tolist(), [100, 7])
+
+    @unittest.skipUnless(HAVE_SKLEARN, "needs python3-sklearn")
+    def test_predict_analysis(self):
+        an = load_example("predict/analyze.py", "aq_predict_analyze")
+        path = os.path.join(TMP, "predict.csv")
+        rng = np.random.default_rng(5)
+        load = np.repeat(rng.uniform(0.1, 0.9, 20), 12)   # steps of 3 s
+        with open(path, "w") as fh:
+            fh.write("t,vip,label,backend,rate_n_packet,fct_std,"
+                     "fct_avg_decay,fct_90,cpu\n")
+            for i, u in enumerate(load):
+                for b in (0, 1):
+                    fh.write("%.2f,web,web,%d,%.3f,%.4f,%.4f,0,%.4f\n" % (
+                        i * 0.25, b, 1000 * u, u, 2 * u, u + 0.01 * b))
+        series, names = an.load(path)
+        self.assertEqual(sorted(series), [0, 1])
+        self.assertEqual(names, ["rate_n_packet", "fct_std", "fct_avg_decay"])
+        t, X, cpu = series[1]
+        self.assertTrue(np.all(np.diff(t) > 0))
+        self.assertAlmostEqual(cpu[-1], 100 * (load[-1] + 0.01), delta=0.01)
+        d = an.split(series, 8)
+        n = len(load) - 8
+        self.assertEqual(len(d["train"][1]) + len(d["test"][1]), 2 * n)
+        # the target is the CPU usage 8 steps after the input's, of the
+        # same backend; the last value is the CPU usage at the input's step
+        Xtr, ytr, last = d["train"]
+        self.assertAlmostEqual(ytr[0], 100 * load[8], delta=0.01)
+        self.assertAlmostEqual(last[0], 100 * load[0], delta=0.01)
+        self.assertAlmostEqual(Xtr[0, 1], load[0], places=4)
+        res, yte, ntrain = an.evaluate(series, 1)
+        # the features carry the load: one step ahead, a linear model does
+        # far better than the mean; the baseline is |cpu(t) - cpu(t+1)|
+        lr, lv = res["Linear Regression"][0], res["Last value"][0]
+        self.assertLess(lr, 0.5 * np.mean(np.abs(yte - yte.mean())))
+        _, yt, lt = an.split(series, 1)["test"]
+        self.assertAlmostEqual(lv, float(np.mean(np.abs(yt - lt))))
+
+    def test_loop_controller_weights(self):
+        ctl = load_example("loop/controller.py", "aq_loop_controller")
+        nan = float("nan")
+        self.assertEqual(ctl.weights_from([1000.0, 10000.0]), [100, 10])
+        self.assertEqual(ctl.weights_from([nan, 2000.0]), [100, 100])
+        self.assertEqual(ctl.weights_from([nan, nan]), [100, 100])
+        self.assertEqual(ctl.weights_from([1.0, 1e9]), [100, 1])
+
+
 class TapResult(unittest.TestResult):
     def __init__(self):
         super().__init__()
