@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # aq-timeout: 420
-# aq-manual: ran past its 420 s timeout under three concurrent VMs (12 of 18 passed, none failed); run with make vm-test T=tests/selftests/packet_storm.sh
 # A storm of malformed packets through a router namespace to observed
 # VIPs (tools/packet_storm.py, Ethernet frames from the client to the
 # router's MAC): truncated TCP and UDP headers, bad checksums, bad TCP
