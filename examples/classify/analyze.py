@@ -71,7 +71,13 @@ def prepare(X, y, names, outlier_frac=0.01):
 def dbscan_eps(Z, k=5, q=0.9):
     from sklearn.neighbors import NearestNeighbors
     d, _ = NearestNeighbors(n_neighbors=k + 1).fit(Z).kneighbors(Z)
-    return float(np.quantile(d[:, k], q))
+    eps = float(np.quantile(d[:, k], q))
+    if eps > 0:
+        return eps
+    # More than a tenth of the samples have k identical neighbours (idle
+    # intervals give identical rows): the smallest positive distance.
+    pos = d[:, 1:][d[:, 1:] > 0]
+    return float(pos.min()) if pos.size else 1.0
 
 
 def cluster(Z, n_kinds, seed=0):

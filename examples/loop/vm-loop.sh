@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 480
+# aq-timeout: 900
 # The VM half of the closed-loop example (examples/loop/run.sh): one VIP in
 # mode nat with scheduler sed, two backends, a fast one (10 ms of
 # processing) and a slow one (150 ms). The same client load runs twice:
