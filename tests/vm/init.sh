@@ -73,6 +73,15 @@ while read -r kind path timeout; do
 		[ "$kind" = demo ] && cat "$out/$name.out" >/dev/console
 		;;
 	esac
+	# An item that failed or was killed may leave processes, namespaces
+	# (with the router's veth ends) and the module behind: clear them, so
+	# that it cannot spoil the items after it. (kill -1 spares PID 1.)
+	if [ "$rc" != 0 ]; then
+		kill -9 -1 2>/dev/null
+		sleep 1
+		ip -all netns delete 2>/dev/null
+		rmmod aquarius 2>/dev/null
+	fi
 	echo "end $name $rc" >>"$out/progress"
 	echo "aqvm: end $kind $name rc=$rc" >/dev/kmsg
 done <"$out/plan"
