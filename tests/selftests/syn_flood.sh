@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 960
+# aq-timeout: 1200
 # aq-manual: floods up to FLOWS (1,000,000) SYNs, at most 600 s, then waits for the timeouts; run with tests/vm/run.sh tests/selftests/syn_flood.sh
 # SYN flood: hping3 --flood --rand-source from the client namespace
 # through the router (the initial namespace) to backend 0 (10.0.2.2:8080,
@@ -79,8 +79,9 @@ meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # mem PREFIX: shrink every slab cache, then PREFIX_SLAB, _SUNREC, _VMALLOC
 # (kB) and a copy of /proc/slabinfo.
 mem() {
-	local f
+	local f t=$SECONDS
 	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f" 2>/dev/null; done
+	ktap_print_msg "$1: shrinking the slab caches took $((SECONDS - t)) s"
 	printf -v "${1}_SLAB" '%s' "$(meminfo Slab)"
 	printf -v "${1}_SUNREC" '%s' "$(meminfo SUnreclaim)"
 	printf -v "${1}_VMALLOC" '%s' "$(meminfo VmallocUsed)"
