@@ -27,6 +27,8 @@ pkgs=(
 	python3-sklearn
 	# VM benchmark (make bench-vm): trafgen, nft (to make conntrack track)
 	netsniff-ng nftables
+	# selftests stress.sh and syn_flood.sh: JSON in shell, the SYN flood
+	jq hping3
 )
 
 missing=()

@@ -68,9 +68,9 @@ done
 echo "modroot $kdir/modroot" >"$run/env"
 echo "top $AQ_TOP" >>"$run/env"
 echo "mod $build/mod" >>"$run/env"
-# Seeds and sizes of the fuzz and storm selftests reach the guest, so that
-# AQ_FUZZ_SEED=S tests/vm/run.sh ... reproduces a run.
-env | grep -E '^AQ_(FUZZ|STORM)_[A-Z_]+=[0-9]+$' | sed 's/^/setenv /' >>"$run/env" || true
+# Seeds and sizes of the fuzz, storm, stress and flood selftests reach the
+# guest, so that AQ_FUZZ_SEED=S tests/vm/run.sh ... reproduces a run.
+env | grep -E '^AQ_(FUZZ|STORM|STRESS|FLOOD)_[A-Z_]+=[0-9]+$' | sed 's/^/setenv /' >>"$run/env" || true
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 # The shared root does not change during a run: let the guest cache it
