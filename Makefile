@@ -12,6 +12,7 @@
 #                        and bench.png (minutes);  make bench-short: all of it, < 60 s
 #   make bench-vm        forwarding rate per data path in the VM, as ratios
 #                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
+#   make stress          stress.sh (5 min) and syn_flood.sh in the VM
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
 #   make install         module, tools, man pages, aquariusd.service;  make dkms-install
 #
@@ -64,6 +65,16 @@ bench-vm:
 	$(MAKE) -C user
 	tests/vm/run.sh bench/vm/pps.sh
 
+# The long stress and flood runs (5 minutes of stress; STRESS_SECONDS,
+# FLOOD_FLOWS change them), not part of make check.
+STRESS_SECONDS ?= 300
+FLOOD_FLOWS ?= 80000
+stress:
+	scripts/install-deps.sh
+	$(MAKE) -C user
+	AQ_STRESS_SECONDS=$(STRESS_SECONDS) AQ_FLOOD_FLOWS=$(FLOOD_FLOWS) \
+		tests/vm/run.sh tests/selftests/stress.sh tests/selftests/syn_flood.sh
+
 fuzz:
 	$(MAKE) -C tests/fuzz fuzz
 
@@ -84,5 +95,5 @@ clean:
 	-$(MAKE) -C user clean
 	rm -rf build
 
-.PHONY: bench-vm all module debug user deps check demo vm-test style bench bench-short \
+.PHONY: stress bench-vm all module debug user deps check demo vm-test style bench bench-short \
 	fuzz fuzz-short install dkms-install clean
