@@ -62,7 +62,10 @@ def main():
         nxt = t0 + args.interval
         while time.monotonic() - t0 < args.duration:
             time.sleep(max(0.0, nxt - time.monotonic()))
-            nxt += args.interval
+            # Behind schedule (a slow VM): the next tick is one interval
+            # from now, not a burst of catch-up samples that would take
+            # the CPU from the traffic being measured.
+            nxt = max(nxt + args.interval, time.monotonic() + args.interval / 2)
             t = time.monotonic() - t0
             for name, label, r in regions:
                 s = r.snapshot()
