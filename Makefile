@@ -70,14 +70,30 @@ fuzz:
 fuzz-short:
 	$(MAKE) -C tests/fuzz short
 
+# The module goes to $(DESTDIR)/lib/modules/<kernel>/updates (kbuild's
+# INSTALL_MOD_DIR); depmod runs only for a real install (no DESTDIR).
 install: module user
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates $(if $(DESTDIR),DEPMOD=true) modules_install
 	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
-dkms-install:
-	dkms add $(CURDIR)
-	dkms build aquarius/$(VERSION)
-	dkms install aquarius/$(VERSION)
+# The sources DKMS builds from, and nothing else (no objects, no build/):
+# dkms add copies the whole folder it is given.
+DKMS_SRC ?= $(DESTDIR)/usr/src/aquarius-$(VERSION)
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux $(DKMS_SRC)/tests/kunit
+	install -m 0644 dkms.conf Kbuild Makefile $(DKMS_SRC)/
+	install -m 0644 kmod/*.[ch] $(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 tests/kunit/Kbuild tests/kunit/*.[ch] $(DKMS_SRC)/tests/kunit/
+
+# Builds and installs for the running kernel (dkms's default; -k VERSION in
+# DKMS_ARGS for another). scripts/dkms-check.sh tests it on Debian's kernels.
+dkms-install: dkms-src
+	dkms add -m aquarius -v $(VERSION)
+	dkms build -m aquarius -v $(VERSION) $(DKMS_ARGS)
+	dkms install -m aquarius -v $(VERSION) $(DKMS_ARGS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
@@ -85,4 +101,4 @@ clean:
 	rm -rf build
 
 .PHONY: bench-vm all module debug user deps check demo vm-test style bench bench-short \
-	fuzz fuzz-short install dkms-install clean
+	fuzz fuzz-short install dkms-src dkms-install clean
