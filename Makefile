@@ -71,10 +71,16 @@ fuzz-short:
 	$(MAKE) -C tests/fuzz short
 
 # The module goes to $(DESTDIR)/lib/modules/<kernel>/updates (kbuild's
-# INSTALL_MOD_DIR); depmod runs only for a real install (no DESTDIR).
+# INSTALL_MOD_DIR). Header packages have no System.map, so kbuild skips
+# depmod: it runs here, for a real install only (no DESTDIR; a package runs
+# it when installed). They have no signing key either: kbuild's attempt to
+# sign would only print errors, so it is left out when the key is missing.
+KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
 install: module user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=updates $(if $(DESTDIR),DEPMOD=true) modules_install
+		INSTALL_MOD_DIR=updates $(MODSIGN) modules_install
+	$(if $(DESTDIR),,depmod -a $(KREL))
 	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 # The sources DKMS builds from, and nothing else (no objects, no build/):

@@ -10,6 +10,8 @@ pkgs=(
 	pkg-config libmnl-dev rsync
 	# kernels: the test kernel's source and stock headers for compat builds
 	linux-source-6.12 linux-headers-amd64
+	# packaging (scripts/dkms-check.sh, scripts/install-check.sh: man -l)
+	dkms man-db
 	# static analysis
 	sparse
 	# VM runner and what runs inside it (shared read-only root)
