@@ -9,7 +9,8 @@
 # /lib/modules/<kernel>/, be what `modinfo -k <kernel> aquarius` finds, and
 # carry the kernel's vermagic), then dkms remove (the module must be gone).
 # --vm ITEM...: also boot each kernel in the test VM (tests/vm/run.sh
-# --kernel stock-<version>) and run ITEMs with the DKMS-built module.
+# --kernel stock-<version>) and run ITEMs with the DKMS-built module
+# (under `flock $AQ_VM_LOCK` if that is set).
 # Prints KTAP and ends with "dkms: N passed, N failed, N skipped".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
 	      while [ $# -gt 0 ] && [ "$1" != -- ]; do vm_items+=("$1"); shift; done
 	      continue ;;
 	--) ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) kernels+=("$1") ;;
 	esac
 	shift
@@ -146,7 +147,9 @@ for kv in "${vm_kernels[@]}"; do
 	# copy in the build tree, not under a tmpfs-hidden /tmp.
 	mdir=$top/build/dkms-vm/$kv
 	rm -rf "$mdir"; mkdir -p "$mdir"; cp "$work/vm-$kv/$name.ko" "$mdir/"
-	AQ_VM_MODULE_DIR=$mdir "$top/tests/vm/run.sh" --kernel "stock-$kv" "${vm_items[@]}" 2>&1 |
+	# AQ_VM_LOCK: a lock file that serialises VM runs with other users.
+	AQ_VM_MODULE_DIR=$mdir ${AQ_VM_LOCK:+flock "$AQ_VM_LOCK"} \
+		"$top/tests/vm/run.sh" --kernel "stock-$kv" "${vm_items[@]}" 2>&1 |
 		tee "$log" | sed 's/^/# /'
 	line=$(grep -E '^vm: [0-9]+ passed' "$log" | tail -n1)
 	check "$kv: VM run (${line#vm: })" grep -qE '^vm: [0-9]+ passed, 0 failed' "$log"

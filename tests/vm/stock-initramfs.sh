@@ -42,8 +42,9 @@ cat >"$stage/init" <<'EOF'
 #!/bin/busybox sh
 # PID 1 of the initramfs (tests/vm/stock-initramfs.sh): load the modules,
 # mount the 9p root, switch to the runner's init.
+export PATH=/bin
+/bin/busybox mount -t proc proc /proc
 /bin/busybox --install -s /bin
-mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules); do
 	insmod "/lib/modules/$m" || echo "initramfs: insmod $m failed"
