@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	      while [ $# -gt 0 ] && [ "$1" != -- ]; do vm_items+=("$1"); shift; done
 	      continue ;;
 	--) ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) kernels+=("$1") ;;
 	esac
 	shift
