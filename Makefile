@@ -13,7 +13,10 @@
 #   make bench-vm        forwarding rate per data path in the VM, as ratios
 #                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
-#   make install         module, tools, man pages, aquariusd.service;  make dkms-install
+#   make install         module, tools, man pages, library, aquariusd.service
+#                        (DESTDIR, PREFIX);  make dkms-install: through DKMS
+#   make dkms-check      DKMS add/build/install/remove on Debian's 6.1 and 6.12
+#   make check-stock     the same, then selftests in the VM on both stock kernels
 #
 # KDIR defaults to the running kernel's build tree; `make KDIR=/path` builds
 # against any kernel tree or header package.
@@ -94,6 +97,19 @@ dkms-src:
 	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
 	install -m 0644 tests/kunit/Kbuild tests/kunit/*.[ch] $(DKMS_SRC)/tests/kunit/
 
+# DKMS add/build/install/remove on Debian's 6.1 and 6.12 (make check runs
+# it); check-stock also boots both in the VM with the DKMS-built module and
+# runs STOCK_TESTS there (selftests that need no debug kernel).
+STOCK_TESTS ?= $(addprefix tests/selftests/,forward.sh observe_counts.sh \
+	observe_mmap.sh lb_nat.sh lb_netlink.sh permissions.sh)
+dkms-check:
+	scripts/dkms-check.sh
+
+check-stock:
+	scripts/install-deps.sh --stock-kernels
+	$(MAKE) -C user
+	scripts/dkms-check.sh --vm $(STOCK_TESTS)
+
 # Builds and installs for the running kernel (dkms's default; -k VERSION in
 # DKMS_ARGS for another). scripts/dkms-check.sh tests it on Debian's kernels.
 dkms-install: dkms-src
@@ -107,4 +123,4 @@ clean:
 	rm -rf build
 
 .PHONY: bench-vm all module debug user deps check demo vm-test style bench bench-short \
-	fuzz fuzz-short install dkms-src dkms-install clean
+	fuzz fuzz-short install dkms-src dkms-install dkms-check check-stock clean

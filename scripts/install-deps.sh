@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install every Debian package that building, testing and the demo need.
 # Idempotent: packages already present are not touched, apt is only called
-# when something is missing.
+# when something is missing. Option: --stock-kernels (below).
 set -euo pipefail
 
 pkgs=(
@@ -30,6 +30,17 @@ pkgs=(
 	# VM benchmark (make bench-vm): trafgen, nft (to make conntrack track)
 	netsniff-ng nftables
 )
+
+# --stock-kernels: also the images of Debian's 6.1 and 6.12 kernels whose
+# headers are installed (the newest of each), to boot them in the VM
+# (tests/vm/run.sh --kernel stock-6.1, make check-stock). Never booted on
+# the host.
+if [ "${1:-}" = --stock-kernels ]; then
+	for series in 6.1 6.12; do
+		h=$(find /usr/src -maxdepth 1 -name "linux-headers-$series.*-amd64" | sort -V | tail -n1)
+		[ -z "$h" ] || pkgs+=("linux-image-${h#/usr/src/linux-headers-}")
+	done
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
