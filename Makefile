@@ -78,7 +78,10 @@ fuzz-short:
 # depmod: it runs here, for a real install only (no DESTDIR; a package runs
 # it when installed). They have no signing key either: kbuild's attempt to
 # sign would only print errors, so it is left out when the key is missing.
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release the module is built for: UTS_RELEASE, as in its vermagic
+# (Debian's 6.1 headers say 6.1.192 in include/config/kernel.release).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
 install: module user
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \

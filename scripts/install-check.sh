@@ -22,7 +22,7 @@ finish() {
 }
 echo "TAP version 13"
 [ -n "$kdir" ] && [ -f "$kdir/Makefile" ] || { notok "a kernel build tree (linux-headers-6.12.*)"; finish; }
-krel=$(cat "$kdir/include/config/kernel.release")
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
 
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
