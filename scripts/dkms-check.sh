@@ -138,8 +138,13 @@ for k in "${kernels[@]}"; do
 	fi
 done
 
-# Remove before the VM runs? No: the VM runs use the copies made above,
-# the DKMS tree stays until the end so its state matches what was tested.
+# AQ_VM_LOCK: a lock file that serialises VM runs with other users; held
+# once for all the kernels' runs.
+if [ ${#vm_kernels[@]} -gt 0 ] && [ -n "${AQ_VM_LOCK:-}" ]; then
+	exec 9>>"$AQ_VM_LOCK"
+	echo "# waiting for $AQ_VM_LOCK"
+	flock 9
+fi
 for kv in "${vm_kernels[@]}"; do
 	echo "# VM run on $kv with the DKMS-built module: ${vm_items[*]}"
 	log=$work/vm-$kv.log
@@ -147,13 +152,12 @@ for kv in "${vm_kernels[@]}"; do
 	# copy in the build tree, not under a tmpfs-hidden /tmp.
 	mdir=$top/build/dkms-vm/$kv
 	rm -rf "$mdir"; mkdir -p "$mdir"; cp "$work/vm-$kv/$name.ko" "$mdir/"
-	# AQ_VM_LOCK: a lock file that serialises VM runs with other users.
-	AQ_VM_MODULE_DIR=$mdir ${AQ_VM_LOCK:+flock "$AQ_VM_LOCK"} \
-		"$top/tests/vm/run.sh" --kernel "stock-$kv" "${vm_items[@]}" 2>&1 |
+	AQ_VM_MODULE_DIR=$mdir "$top/tests/vm/run.sh" --kernel "stock-$kv" "${vm_items[@]}" 2>&1 |
 		tee "$log" | sed 's/^/# /'
 	line=$(grep -E '^vm: [0-9]+ passed' "$log" | tail -n1)
 	check "$kv: VM run (${line#vm: })" grep -qE '^vm: [0-9]+ passed, 0 failed' "$log"
 done
+exec 9>&-
 
 for kv in "${kernels[@]}"; do
 	kv=$(resolve "$kv") || continue
