@@ -14,7 +14,10 @@
 #                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
 #   make stress          stress.sh (5 min) and syn_flood.sh in the VM
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
-#   make install         module, tools, man pages, aquariusd.service;  make dkms-install
+#   make install         module, tools, man pages, library, aquariusd.service
+#                        (DESTDIR, PREFIX);  make dkms-install: through DKMS
+#   make dkms-check      DKMS add/build/install/remove on Debian's 6.1 and 6.12
+#   make check-stock     the same, then selftests in the VM on both stock kernels
 #
 # KDIR defaults to the running kernel's build tree; `make KDIR=/path` builds
 # against any kernel tree or header package.
@@ -81,14 +84,52 @@ fuzz:
 fuzz-short:
 	$(MAKE) -C tests/fuzz short
 
+# The module goes to $(DESTDIR)/lib/modules/<kernel>/updates (kbuild's
+# INSTALL_MOD_DIR). Header packages have no System.map, so kbuild skips
+# depmod: it runs here, for a real install only (no DESTDIR; a package runs
+# it when installed). They have no signing key either: kbuild's attempt to
+# sign would only print errors, so it is left out when the key is missing.
+# The release the module is built for: UTS_RELEASE, as in its vermagic
+# (Debian's 6.1 headers say 6.1.192 in include/config/kernel.release).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
 install: module user
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates $(MODSIGN) modules_install
+	$(if $(DESTDIR),,depmod -a $(KREL))
 	$(MAKE) -C user install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
-dkms-install:
-	dkms add $(CURDIR)
-	dkms build aquarius/$(VERSION)
-	dkms install aquarius/$(VERSION)
+# The sources DKMS builds from, and nothing else (no objects, no build/):
+# dkms add copies the whole folder it is given.
+DKMS_SRC ?= $(DESTDIR)/usr/src/aquarius-$(VERSION)
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/uapi/linux $(DKMS_SRC)/tests/kunit
+	install -m 0644 dkms.conf Kbuild Makefile $(DKMS_SRC)/
+	install -m 0644 kmod/*.[ch] $(DKMS_SRC)/kmod/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 tests/kunit/Kbuild tests/kunit/*.[ch] $(DKMS_SRC)/tests/kunit/
+
+# DKMS add/build/install/remove on Debian's 6.1 and 6.12 (make check runs
+# it); check-stock also boots both in the VM with the DKMS-built module and
+# runs STOCK_TESTS there (selftests that need no debug kernel).
+STOCK_TESTS ?= $(addprefix tests/selftests/,forward.sh observe_counts.sh \
+	observe_mmap.sh lb_nat.sh lb_netlink.sh permissions.sh)
+dkms-check:
+	scripts/dkms-check.sh
+
+check-stock:
+	scripts/install-deps.sh --stock-kernels
+	$(MAKE) -C user
+	scripts/dkms-check.sh --vm $(STOCK_TESTS)
+
+# Builds and installs for the running kernel (dkms's default; -k VERSION in
+# DKMS_ARGS for another). scripts/dkms-check.sh tests it on Debian's kernels.
+dkms-install: dkms-src
+	dkms add -m aquarius -v $(VERSION)
+	dkms build -m aquarius -v $(VERSION) $(DKMS_ARGS)
+	dkms install -m aquarius -v $(VERSION) $(DKMS_ARGS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
@@ -96,4 +137,4 @@ clean:
 	rm -rf build
 
 .PHONY: stress bench-vm all module debug user deps check demo vm-test style bench bench-short \
-	fuzz fuzz-short install dkms-install clean
+	fuzz fuzz-short install dkms-src dkms-install dkms-check check-stock clean

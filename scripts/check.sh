@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make check`: every test of the project, in order: host-side tests (C, then
 # the Python package against libaquarius; and
-# a minute of packet fuzzing, a short benchmark run), builds against Debian's stock 6.1 and 6.12 headers (W=1), sparse and
+# a minute of packet fuzzing, a short benchmark run), builds against Debian's
+# stock 6.1 and 6.12 headers (W=1), make install and DKMS, sparse and
 # checkpatch, then KUnit and the selftests in the VM, then the runner's own
 # failure cases. Ends with one line "N passed, N failed, N skipped".
 set -uo pipefail
@@ -68,6 +69,10 @@ for series in 6.1 6.12; do
 		echo "=== no headers for $series"; fail=$((fail + 1)); failed+=("headers $series")
 	fi
 done
+# Packaging: make install into a scratch DESTDIR; DKMS add/build/install/
+# remove for Debian's 6.1 and 6.12 (undone at the end).
+counted "make install (DESTDIR)" scripts/install-check.sh
+counted "DKMS on Debian's 6.1 and 6.12" scripts/dkms-check.sh
 stage "test kernel (cached)" tests/vm/build-kernel.sh
 (. tests/vm/common.sh && aq_prune_kernels)
 kobj=$(tests/vm/build-kernel.sh 2>/dev/null)/obj

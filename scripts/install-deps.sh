@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install every Debian package that building, testing and the demo need.
 # Idempotent: packages already present are not touched, apt is only called
-# when something is missing.
+# when something is missing. Option: --stock-kernels (below).
 set -euo pipefail
 
 pkgs=(
@@ -10,6 +10,8 @@ pkgs=(
 	pkg-config libmnl-dev rsync
 	# kernels: the test kernel's source and stock headers for compat builds
 	linux-source-6.12 linux-headers-amd64
+	# packaging (scripts/dkms-check.sh, scripts/install-check.sh: man -l)
+	dkms man-db
 	# static analysis
 	sparse
 	# VM runner and what runs inside it (shared read-only root)
@@ -30,6 +32,17 @@ pkgs=(
 	# selftests stress.sh and syn_flood.sh: JSON in shell, the SYN flood
 	jq hping3
 )
+
+# --stock-kernels: also the images of Debian's 6.1 and 6.12 kernels whose
+# headers are installed (the newest of each), to boot them in the VM
+# (tests/vm/run.sh --kernel stock-6.1, make check-stock). Never booted on
+# the host.
+if [ "${1:-}" = --stock-kernels ]; then
+	for series in 6.1 6.12; do
+		h=$(find /usr/src -maxdepth 1 -name "linux-headers-$series.*-amd64" | sort -V | tail -n1)
+		[ -z "$h" ] || pkgs+=("linux-image-${h#/usr/src/linux-headers-}")
+	done
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

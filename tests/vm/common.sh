@@ -32,3 +32,23 @@ aq_prune_kernels() {
 		)
 	done
 }
+
+# aq_stock_version SERIES|VERSION: the newest Debian kernel of a series
+# (6.1, 6.12) or an exact version (6.1.0-56-amd64) with both its image
+# (/boot/vmlinuz-*) and its modules and headers (/lib/modules/*/) installed.
+aq_stock_version() {
+	local v best=""
+	for v in /boot/vmlinuz-"$1"*; do
+		v=${v#/boot/vmlinuz-}
+		case "$v" in "$1"|"$1".*-amd64|"$1"-*-amd64) ;; *) continue ;; esac
+		if [ -d "/lib/modules/$v/build" ] && [ -d "/lib/modules/$v/kernel" ]; then
+			best=$(printf '%s\n%s\n' "$best" "$v" | sort -V | tail -n1)
+		fi
+	done
+	[ -n "$best" ] || {
+		echo "no stock kernel $1 with image and headers installed" \
+			"(linux-image-$1*-amd64 and linux-headers-$1*-amd64)" >&2
+		return 1
+	}
+	echo "$best"
+}

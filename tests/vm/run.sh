@@ -12,6 +12,13 @@
 #     --timeout S       per-item timeout in seconds (default 300; a script
 #                       may set its own with a line "# aq-timeout: S")
 #     --boot-timeout S  time to reach the init script (default 180)
+#     --kernel K        debug (default; $AQ_VM_KERNEL sets it too): the test
+#                       kernel of build-kernel.sh; stock-6.1, stock-6.12 or
+#                       stock-VERSION: Debian's kernel from /boot, booted
+#                       through a small initramfs (stock-initramfs.sh), with
+#                       the module built W=1 against its headers, or taken
+#                       from $AQ_VM_MODULE_DIR (e.g. the DKMS-built one);
+#                       no KUnit, no sanitizers: selftests only
 #
 # A run fails when an item fails, on any kernel warning, BUG, oops, KASAN,
 # UBSAN, lockdep or kmemleak report, on a kernel taint of the bad kind, and
@@ -22,6 +29,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 expect_fail=0 demo=0 item_timeout=300 boot_timeout=180
+kernel=${AQ_VM_KERNEL:-debug}
 items=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -29,7 +37,8 @@ while [ $# -gt 0 ]; do
 	--demo) demo=1 ;;
 	--timeout) item_timeout=$2; shift ;;
 	--boot-timeout) boot_timeout=$2; shift ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	--kernel) kernel=$2; shift ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) items+=("$1") ;;
 	esac
@@ -37,14 +46,42 @@ while [ $# -gt 0 ]; do
 done
 [ ${#items[@]} -gt 0 ] || [ "$demo" = 1 ] || { echo "run.sh: nothing to run" >&2; exit 2; }
 
-kdir=$("$AQ_VM_DIR/build-kernel.sh")
 # AQ_VM_BUILD lets two runs proceed side by side.
 build=${AQ_VM_BUILD:-$AQ_TOP/build/vm}
 mkdir -p "$build/runs"
 
-# Build the module and the test modules against the test kernel, from a
-# copy of the sources so that builds for other kernels never mix objects.
-"$AQ_VM_DIR/build-modules.sh" "$kdir/obj" "$build/mod" --broken >&2
+case "$kernel" in
+debug)
+	kdir=$("$AQ_VM_DIR/build-kernel.sh")
+	kimage=$kdir/obj/arch/x86/boot/bzImage initrd=() modroot=$kdir/modroot
+	mod=$build/mod
+	# Build the module and the test modules against the test kernel, from a
+	# copy of the sources so that builds for other kernels never mix objects.
+	"$AQ_VM_DIR/build-modules.sh" "$kdir/obj" "$mod" --broken >&2
+	;;
+stock-*)
+	kver=$(aq_stock_version "${kernel#stock-}") || exit 2
+	kimage=/boot/vmlinuz-$kver
+	# The guest sees the host's /lib/modules/$kver through the shared root.
+	modroot=/
+	mkdir -p "$build/stock-$kver"
+	"$AQ_VM_DIR/stock-initramfs.sh" "$kver" "$build/stock-$kver/initramfs.cpio.gz"
+	initrd=(-initrd "$build/stock-$kver/initramfs.cpio.gz")
+	if [ -n "${AQ_VM_MODULE_DIR:-}" ]; then
+		mod=$(realpath "$AQ_VM_MODULE_DIR")
+		[ -f "$mod/aquarius.ko" ] || { echo "run.sh: no $mod/aquarius.ko" >&2; exit 2; }
+	else
+		mod=$build/stock-$kver/mod
+		"$AQ_VM_DIR/build-modules.sh" "/lib/modules/$kver/build" "$mod" >&2
+	fi
+	for it in "${items[@]}"; do
+		case "$it" in kunit:*|broken:*)
+			echo "run.sh: $it needs the debug kernel (KUnit, sanitizers)" >&2; exit 2 ;;
+		esac
+	done
+	;;
+*) echo "run.sh: unknown kernel $kernel (debug, stock-6.1, stock-6.12, stock-VERSION)" >&2; exit 2 ;;
+esac
 
 run=$(mktemp -d "$build/runs/$(date +%Y%m%d-%H%M%S)-XXXX")
 plan=$run/plan
@@ -54,8 +91,8 @@ if [ "$demo" = 1 ]; then
 fi
 for it in "${items[@]}"; do
 	case "$it" in
-	kunit:*) echo "kunit $build/mod/tests/kunit/${it#kunit:}.ko $item_timeout" >>"$plan" ;;
-	broken:*) echo "broken $build/mod/tests/vm/broken/${it#broken:}.ko $item_timeout" >>"$plan" ;;
+	kunit:*) echo "kunit $mod/tests/kunit/${it#kunit:}.ko $item_timeout" >>"$plan" ;;
+	broken:*) echo "broken $mod/tests/vm/broken/${it#broken:}.ko $item_timeout" >>"$plan" ;;
 	*.sh) p=$(cd "$(dirname "$it")" && pwd)/$(basename "$it")
 	      [ -x "$p" ] || { echo "run.sh: $it is not an executable script" >&2; exit 2; }
 	      # A script may need longer: "# aq-timeout: SECONDS" near its top
@@ -65,9 +102,10 @@ for it in "${items[@]}"; do
 	*) echo "run.sh: unknown item $it" >&2; exit 2 ;;
 	esac
 done
-echo "modroot $kdir/modroot" >"$run/env"
+echo "modroot $modroot" >"$run/env"
 echo "top $AQ_TOP" >>"$run/env"
-echo "mod $build/mod" >>"$run/env"
+echo "mod $mod" >>"$run/env"
+echo "kernel $kernel" >>"$run/env"
 # Seeds and sizes of the fuzz, storm, stress and flood selftests reach the
 # guest, so that AQ_FUZZ_SEED=S tests/vm/run.sh ... reproduces a run.
 env | grep -E '^AQ_(FUZZ|STORM|STRESS|FLOOD)_[A-Z_]+=[0-9]+$' | sed 's/^/setenv /' >>"$run/env" || true
@@ -77,7 +115,8 @@ cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 # (executables load once instead of page by page over 9p).
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose"
 cmdline+=" init=$AQ_VM_DIR/init.sh panic=-1 oops=panic panic_on_warn=1"
-cmdline+=" softlockup_panic=1 hung_task_panic=1 kmemleak=on"
+cmdline+=" softlockup_panic=1 hung_task_panic=1"
+[ "$kernel" != debug ] || cmdline+=" kmemleak=on"
 cmdline+=" printk.devkmsg=on no_hash_pointers"
 # ACPI (for the second CPU and power-off) but not its PCI interrupt links:
 # their AML is slow enough under emulation with KASAN to trip the
@@ -87,7 +126,7 @@ cmdline+=" pci=noacpi"
 qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -monitor none \
-	-kernel "$kdir/obj/arch/x86/boot/bzImage" -append "$cmdline" \
+	-kernel "$kimage" "${initrd[@]}" -append "$cmdline" \
 	-fsdev local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root \
 	-fsdev local,id=out,path="$run",security_model=none,multidevs=remap \
