@@ -60,6 +60,9 @@ def prepare(X, y, names, outlier_frac=0.01):
     sd = X.std(axis=0)
     keep = sd > 0
     X, names = X[:, keep], [n for n, k in zip(names, keep) if k]
+    if not names:
+        raise SystemExit("classify: every feature is constant over the "
+                         "samples (did traffic reach the VIPs?)")
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
     far = np.abs(Z).max(axis=1)
     ok = far <= np.quantile(far, 1 - outlier_frac)
