@@ -3,7 +3,8 @@
 # aq-timeout: 900
 # The VM half of the prediction example (examples/predict/run.sh): one VIP
 # (mode nat, maglev) with two backends; a client whose concurrency steps
-# through a fixed pattern (1 to 8 connections at a time, 8 s a step) makes
+# through a fixed pattern (1 to 8 connections at a time, 8 s a step, one
+# process: examples/predict/load.py) makes
 # the servers' CPU load vary. examples/sample.py writes the features every
 # 250 ms with the ground truth of each backend: the CPU time its server
 # process used per second (/proc/PID/stat, in the server namespace's
@@ -48,9 +49,8 @@ pid_of() { pgrep -f "traffic.py serve --addr $1 " | head -1; }
 P0=$(pid_of 10.0.2.2) P1=$(pid_of 10.0.2.3)
 ktap_print_msg "server pids: $P0 $P1"
 
-n=0
-for l in $LEVELS; do n=$((n + 1)); done
-DURATION=$((n * (STEP + 3) + 10))	# + start-up of each client (TCG)
+read -ra levels <<<"$LEVELS"
+DURATION=$((${#levels[@]} * STEP + 20))	# the load, then 20 s of samples after it
 # The sampler first: its interpreter starts (numpy, seconds under TCG)
 # before the load takes the CPUs; the load starts once its header is out.
 nice -n -5 "$PY" "$EX/sample.py" --vip web:web --interval 0.25 \
@@ -58,14 +58,11 @@ nice -n -5 "$PY" "$EX/sample.py" --vip web:web --interval 0.25 \
 	--out "$OUT/samples.csv" >"$OBS_TMP/sample.out" 2>&1 &
 SAMPLER=$!
 wait_file "$OUT/samples.csv" 120
-(
-	for l in $LEVELS; do
-		ip netns exec "$client" timeout $((STEP + 20)) "$PY" \
-			"$OBS_TOOLS/traffic.py" client --addr 10.0.0.100 --port 80 \
-			--count 100000 --sizes 2000,50000,200000 --parallel "$l" \
-			--timeout 20 --deadline "$STEP" >/dev/null 2>&1
-	done
-) &
+# One client process for all levels (load.py): a process per level left
+# the servers idle for seconds at each step while its interpreter started.
+ip netns exec "$client" "$PY" "$EX/predict/load.py" --addr 10.0.0.100 \
+	--port 80 --levels "${LEVELS// /,}" --step "$STEP" \
+	--sizes 2000,50000,200000 --timeout 20 >"$OUT/load.json" 2>&1 &
 LOAD=$!
 check "sample.py: ${DURATION} s of samples every 250 ms, with the servers' CPU" \
 	wait $SAMPLER
@@ -75,6 +72,7 @@ ktap_print_msg "$(cat "$OBS_TMP/sample.out")"
 check_cmp "sampler kept up: at least half of the samples taken" \
 	"$(sed -n 's/^sample: \([0-9]*\) samples.*/\1/p' "$OBS_TMP/sample.out")" ">=" $((DURATION * 2))
 kill $LOAD 2>/dev/null
+ktap_print_msg "load: $(head -c 400 "$OUT/load.json")"
 ip netns pids "$client" | xargs -r kill 2>/dev/null
 sleep 1
 check "rmmod" rmmod aquarius
