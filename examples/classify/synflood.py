@@ -10,19 +10,16 @@ leaves a half-open connection behind. Prints the number of SYNs sent.
 """
 import argparse
 import ipaddress
+import os
 import random
 import socket
 import struct
+import sys
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tests", "selftests", "tools"))
+from packet_storm import csum  # noqa: E402  (the Internet checksum)
 
 
 def syn(src, dst, sport, dport, seq):
