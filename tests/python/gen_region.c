@@ -455,7 +455,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--no-action")) o.no_action = 1;
 		else usage();
 	}
-	if (i != argc - 1 || !o.slots || (o.slots & (o.slots - 1)) ||
+	/* The last argument is the output path, never an option (--help). */
+	if (i != argc - 1 || argv[argc - 1][0] == '-' || !o.slots || (o.slots & (o.slots - 1)) ||
 	    !o.backends || o.backends > AQ_MAX_BACKENDS || !o.frames || o.frame_pad % 8)
 		usage();
 	rng_state = o.seed;
