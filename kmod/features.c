@@ -458,8 +458,10 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 			if (fl & AQ_TCP_ACK)
 				return AQ_FV_KEEP;
 			if (p->seq == f->isn) {
-				/* A retransmission; once the handshake is
-				 * done, a late duplicate of it. */
+				/*
+				 * A retransmission; once the handshake is
+				 * done, a late duplicate of it.
+				 */
 				aq_count(o->s, o->backend, AQ_C_N_RTR);
 				if (f->state == AQ_FS_SYN)
 					f->syn_ns = o->now_ns;
