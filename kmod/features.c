@@ -23,10 +23,13 @@
  *     n_flow++, n_flow_on++; iat_f = now - previous new flow to b (none for
  *     b's first flow); isn = seq; client window scale = the SYN's wscale
  *     option (0 without it).
- *   SYN (no ACK) on an entry in state SYN with the same seq: a
- *     retransmission: n_rtr++, syn time = now (the SYN-ACK answers it).
- *   SYN (no ACK) otherwise (state CONN, or another seq): the old flow ends
- *     (reason REUSE, see "flow end") and the SYN starts a new one as above.
+ *   SYN (no ACK) on an entry with the same seq: a retransmission: n_rtr++;
+ *     in state SYN, syn time = now (the SYN-ACK answers it); in state
+ *     CONN it is a late duplicate of the handshake's SYN and changes
+ *     nothing else (it must not restart the flow: a balancer would
+ *     schedule the established connection again).
+ *   SYN (no ACK) with another seq: the old flow ends (reason REUSE, see
+ *     "flow end") and the SYN starts a new one as above (port reuse).
  *   SYN with ACK: ignored (after iat_ppf).
  *   RST: the flow ends (reason RST); its ACK field is not used.
  *   Segment without ACK: nothing more.
@@ -454,9 +457,14 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 		if (fl & AQ_TCP_SYN) {
 			if (fl & AQ_TCP_ACK)
 				return AQ_FV_KEEP;
-			if (f->state == AQ_FS_SYN && p->seq == f->isn) {
+			if (p->seq == f->isn) {
+				/*
+				 * A retransmission; once the handshake is
+				 * done, a late duplicate of it.
+				 */
 				aq_count(o->s, o->backend, AQ_C_N_RTR);
-				f->syn_ns = o->now_ns;
+				if (f->state == AQ_FS_SYN)
+					f->syn_ns = o->now_ns;
 				return AQ_FV_KEEP;
 			}
 			return AQ_FV_RESTART;

@@ -312,12 +312,18 @@ static void test_tcp_syn_cases(void)
 	       "no timestamps: no pt sample");
 	TAP_EQ(V(b, AQ_F_WIN), 1000, "no wscale: raw window");
 
+	/* A late duplicate of the handshake's SYN: n_rtr, the flow goes on. */
+	obs(b, tcp(1, SYN, 500, 0, 1000, 0), US(3100));
+	TAP_EQ(C(b, AQ_C_N_RTR), 2, "late duplicate SYN: n_rtr");
+	TAP_EQ(C(b, AQ_C_N_FLOW), 1, "late duplicate SYN: no new flow");
+	TAP_EQ(C(b, AQ_C_N_FCT), 0, "late duplicate SYN: the flow goes on");
+
 	/* New SYN (other ISN) on the established tuple: old flow ends. */
 	obs(b, tcp(1, SYN, 9000, 0, 1000, 0), US(5000));
 	TAP_EQ(C(b, AQ_C_N_FCT), 1, "SYN on a live tuple ends the old flow");
 	TAP_EQ(C(b, AQ_C_N_FLOW), 2, "and starts a new one");
 	TAP_EQ(C(b, AQ_C_N_FLOW_ON), 1, "one flow on");
-	TAP_EQ(V(b, AQ_F_FCT), 2000, "old fct = its last packet 3000 - 1000");
+	TAP_EQ(V(b, AQ_F_FCT), 2100, "old fct = its last packet (the duplicate SYN) 3100 - 1000");
 	TAP_EQ(V(b, AQ_F_BYTE_F), 100, "old byte_f");
 	obs(b, tcp(1, ACK, 9001, 123, 1000, 0), US(5250));
 	TAP_EQ(V(b, AQ_F_LAT_SYNACK), 250, "new flow's handshake");

@@ -384,12 +384,18 @@ static void features_tcp_syn_cases(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, SV(x, b, AQ_F_D_WIN), 0);
 	KUNIT_EXPECT_EQ(test, V(x, b, AQ_F_FLOW_DURATION), 2000U);
 
+	/* A late duplicate of the handshake's SYN: n_rtr, the flow goes on. */
+	obs(x, b, fx_tcp(&p, 1, SYN, 500, 0, 1000, 0), US(3100));
+	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_RTR), 2ULL);
+	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FLOW), 1ULL);
+	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FCT), 0ULL);
+
 	/* New SYN (other ISN) on the established tuple: old flow ends. */
 	obs(x, b, fx_tcp(&p, 1, SYN, 9000, 0, 1000, 0), US(5000));
 	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FCT), 1ULL);
 	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FLOW), 2ULL);
 	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FLOW_ON), 1ULL);
-	KUNIT_EXPECT_EQ(test, V(x, b, AQ_F_FCT), 2000U);
+	KUNIT_EXPECT_EQ(test, V(x, b, AQ_F_FCT), 2100U); /* last: the dup SYN */
 	KUNIT_EXPECT_EQ(test, V(x, b, AQ_F_BYTE_F), 100U);
 	KUNIT_EXPECT_EQ(test, V(x, b, AQ_F_IAT_F), 4000U);
 	KUNIT_EXPECT_EQ(test, aq_flowtable_count(x->ft), 1U);
@@ -417,7 +423,7 @@ static void features_tcp_syn_cases(struct kunit *test)
 	obs(x, b, fx_tcp(&p, 3, SYN | RST, 1, 0, 1000, 0), US(7300));
 	KUNIT_EXPECT_EQ(test, aq_flowtable_count(x->ft), 0U);
 	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_FLOW), 3ULL);
-	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_PACKET), 14ULL);
+	KUNIT_EXPECT_EQ(test, C(x, b, AQ_C_N_PACKET), 15ULL); /* with the dup SYN */
 }
 
 /* A one-byte payload-less ACK that is not the last does not cut byte_f. */
