@@ -11,6 +11,7 @@ cd "$top"
 
 pass=0 fail=0 skip=0
 failed=()
+details=() # the failure lines of counted stages, repeated at the end
 t0=$(date +%s)
 
 # stage NAME CMD...: a stage that is one test.
@@ -34,6 +35,8 @@ counted() {
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	mapfile -t -O "${#details[@]}" details < <(grep -E '^(vm: FAIL|not ok|FAIL)' "$log" |
+		grep -v '# TODO' | head -n 12 | sed "s|^|$name: |")
 	rm -f "$log"
 	p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$line")
 	f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
@@ -94,6 +97,7 @@ stage "runner catches a hang" tests/vm/run.sh --expect-fail --timeout 20 broken:
 
 echo
 echo "make check took $(( $(date +%s) - t0 )) s"
+for d in "${details[@]}"; do echo "  $d"; done
 for f in "${failed[@]}"; do echo "FAILED: $f"; done
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

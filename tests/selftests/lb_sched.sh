@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # aq-timeout: 900
-# aq-manual: failed 2 of 30 in the final check of session 4 (a duplicate SYN after the handshake counted as a new flow: module 779 vs servers 778; IPVS's own new-flow share 69.1 %); run with make vm-test T=tests/selftests/lb_sched.sh
 # The four schedulers of mode nat against their formulas, and sed against
 # IPVS doing the same job in the same VM. Two backends weighted 3:1; the
 # splits are counted by the servers themselves. The parallel runs keep 16
