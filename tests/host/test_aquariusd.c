@@ -32,75 +32,33 @@
 #include "../../user/aquariusd/prom.h"
 #include "../../user/aquariusd/ratelimit.h"
 
-#define PAGE 4096u
+#include "synth_region.h"
+
 #define MS 1000000ULL
 
 /* ---- Synthetic regions (the uapi layout, as the kernel lays it out) ------ */
 
-struct synth {
-	uint8_t *mem;
-	size_t size;
-	struct aq_region_header *h;
-};
-
-static size_t round_page(size_t v)
+/* All AQ_MAX_BACKENDS columns, VIP 10.0.0.10, named counters and units. */
+static void synth_init_full(struct synth *s, unsigned int nr_slots,
+			    unsigned int nr_frames)
 {
-	return (v + PAGE - 1) / PAGE * PAGE;
-}
-
-static void synth_init(struct synth *s, unsigned int nr_slots,
-		       unsigned int nr_frames)
-{
-	size_t frames = PAGE, fsz = sizeof(struct aq_frame);
-	size_t offered = round_page(frames + nr_frames * fsz);
-	size_t slots = round_page(offered + AQ_MAX_BACKENDS * AQ_NR_FEATURES * 8);
-	size_t size = round_page(slots + (size_t)AQ_MAX_BACKENDS *
-				 AQ_NR_FEATURES * nr_slots * 8);
 	struct aq_region_header *h;
 	int i;
 
-	s->mem = aligned_alloc(PAGE, size);
-	if (!s->mem)
-		abort();
-	memset(s->mem, 0, size);
-	s->size = size;
-	s->h = h = (struct aq_region_header *)s->mem;
-	h->magic = AQ_REGION_MAGIC;
-	h->version = AQ_LAYOUT_VERSION;
-	h->header_size = sizeof(*h);
-	h->region_size = (__u32)size;
-	h->nr_backends = AQ_MAX_BACKENDS;
-	h->nr_slots = nr_slots;
-	h->nr_counters = AQ_NR_COUNTERS;
-	h->nr_vip_counters = AQ_NR_VIP_COUNTERS;
-	h->nr_features = AQ_NR_FEATURES;
-	h->nr_frames = nr_frames;
-	h->frames_offset = (__u32)frames;
-	h->frame_size = (__u32)fsz;
-	h->offered_offset = (__u32)offered;
-	h->slots_offset = (__u32)slots;
-	h->snapshot_interval_ns = 200 * MS;
-	strcpy(h->name, "web");
-	h->vip_addr[0] = 10;
+	synth_init(s, AQ_MAX_BACKENDS, nr_slots, nr_frames);
+	h = s->h;
 	h->vip_addr[3] = 10;
-	h->vip_port = 80;
-	h->vip_family = AF_INET;
-	h->vip_proto = IPPROTO_TCP;
 	for (i = 0; i < AQ_NR_COUNTERS; i++)
 		snprintf(h->counters[i].name, sizeof(h->counters[i].name), "c%d", i);
 	strcpy(h->counters[AQ_C_N_PACKET].name, "n_packet");
 	strcpy(h->counters[AQ_C_N_PACKET].unit, "pkt");
 	strcpy(h->counters[AQ_C_N_FLOW_ON].name, "n_flow_on");
-	h->counters[AQ_C_N_FLOW_ON].flags = AQ_FIELD_SIGNED;
 	for (i = 0; i < AQ_NR_VIP_COUNTERS; i++)
 		snprintf(h->vip_counters[i].name, sizeof(h->vip_counters[i].name),
 			 "v%d", i);
-	for (i = 0; i < AQ_NR_FEATURES; i++) {
-		snprintf(h->features[i].name, sizeof(h->features[i].name), "f%d", i);
+	for (i = 0; i < AQ_NR_FEATURES; i++)
 		strcpy(h->features[i].unit, "us");
-	}
 	strcpy(h->features[AQ_F_FCT].name, "fct");
-	h->features[AQ_F_D_WIN].flags = AQ_FIELD_SIGNED;
 	/* Backends in columns 0 and 2. */
 	h->backends[0].family = AF_INET;
 	memcpy(h->backends[0].addr, "\x0a\x00\x02\x02", 4);
@@ -111,12 +69,6 @@ static void synth_init(struct synth *s, unsigned int nr_slots,
 	h->weights[0] = 3;
 	h->weights[2] = 1;
 	h->weights_seq = 2;
-}
-
-static void synth_free(struct synth *s)
-{
-	free(s->mem);
-	s->mem = NULL;
 }
 
 static struct aq_frame *synth_frame(struct synth *s, uint64_t seq)
@@ -403,7 +355,7 @@ static void test_mirror_static(void)
 	uint64_t n;
 	int ret;
 
-	synth_init(&s, 16, 4);
+	synth_init_full(&s, 16, 4);
 	dst = aligned_alloc(PAGE, s.size);
 	memset(dst, 0, s.size);		/* as ftruncate leaves a new object */
 	for (n = 1; n <= 6; n++)
@@ -512,7 +464,7 @@ static void test_mirror_race(void)
 	uint64_t prev = 0, seq;
 	bool monotonic = true;
 
-	synth_init(&s, 1, 4);
+	synth_init_full(&s, 1, 4);
 	s.h->weights[0] = s.h->weights[2] = 0;	/* a set is all equal */
 	dst = aligned_alloc(PAGE, s.size);
 	memset(dst, 0, s.size);
@@ -678,7 +630,7 @@ static void test_metrics(void)
 	uint64_t now;
 	int ret;
 
-	synth_init(&s, 8, 4);
+	synth_init_full(&s, 8, 4);
 	s.h->epoch_ns = 0;
 	f = synth_frame(&s, 1);
 	f->seq = 1;
