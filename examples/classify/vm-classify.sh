@@ -40,12 +40,7 @@ servers() {
 	for p in "${pids[@]}"; do wait "$p" || return 1; done
 }
 check "servers listening" servers
-# A module left loaded by an earlier item that was killed (its EXIT trap
-# never ran) would make insmod fail: unload it first.
-aq_loaded && rmmod aquarius
-check "insmod" aq_load
-defer 'aq_loaded && rmmod aquarius'
-aq_loaded || obs_bail "module not loaded"
+obs_insmod
 
 vips() {
 	local k name h port rest

@@ -35,12 +35,7 @@ servers() {
 	wait $p0 && wait $p1
 }
 check "servers listening (fast 10 ms, slow 150 ms)" servers
-# A module left loaded by an earlier item that was killed (its EXIT trap
-# never ran) would make insmod fail: unload it first.
-aq_loaded && rmmod aquarius
-check "insmod" aq_load
-defer 'aq_loaded && rmmod aquarius'
-aq_loaded || obs_bail "module not loaded"
+obs_insmod
 
 cat >"$OBS_TMP/aqd.conf" <<-CONF
 	rate_limit_ms = 100

@@ -33,12 +33,7 @@ servers() {
 	wait $p0 && wait $p1
 }
 check "servers listening" servers
-# A module left loaded by an earlier item that was killed (its EXIT trap
-# never ran) would make insmod fail: unload it first.
-aq_loaded && rmmod aquarius
-check "insmod" aq_load
-defer 'aq_loaded && rmmod aquarius'
-aq_loaded || obs_bail "module not loaded"
+obs_insmod
 check "aqctl: nat VIP web, two backends" eval \
 	'"$AQCTL" vip add web tcp 10.0.0.100 80 mode nat snapshot 100 &&
 	 "$AQCTL" backend add web 10.0.2.2 8080 &&

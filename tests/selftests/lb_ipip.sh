@@ -101,20 +101,6 @@ aq_loaded || obs_bail "module not loaded"
 
 # devstat NS DEV COUNTER: a statistics counter of a device of a namespace.
 devstat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3" 2>/dev/null; }
-# nlines LOG: connections a server has logged so far.
-nlines() { local n; n=$(grep -c . "$1" 2>/dev/null); echo "${n:-0}"; }
-# conns_ok NAME FILE WANT: as client_ok, from the first fields of the
-# client's summary (an interpreter takes seconds to start in the VM).
-conns_ok() {
-	local re='^\{"connections": ([0-9]+), "ok": ([0-9]+), "failed": ([0-9]+),'
-	if [[ $(head -n 1 "$2" 2>/dev/null) =~ $re ]] &&
-	   [ "${BASH_REMATCH[2]}" = "$3" ] && [ "${BASH_REMATCH[3]}" = 0 ]; then
-		ktap_test_pass "$1"
-	else
-		ktap_print_msg "$1: $(head -c 300 "$2" 2>/dev/null) $(head -c 300 "$2.err" 2>/dev/null)"
-		ktap_test_fail "$1"
-	fi
-}
 # served FROM0 FROM1 WANT: wait (10 s at most) until the servers have
 # logged WANT connections past lines FROM0 and FROM1; the new lines are
 # then in $OBS_TMP/new0 and new1, their numbers in D0 and D1.

@@ -13,23 +13,6 @@ aq_load || { ktap_test_fail "insmod"; ktap_finished; }
 defer aq_unload
 setup_ns ns_a ns_b || { ktap_test_fail "namespaces"; ktap_finished; }
 
-# run_cases LABEL CMD...: one KTAP line per PASS/FAIL line of the tool.
-run_cases() {
-	local label=$1 line out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) ktap_test_pass "$label: ${line#PASS }" ;;
-		"FAIL "*) ktap_test_fail "$label: ${line#FAIL }" ;;
-		*) ktap_print_msg "$line" ;;
-		esac
-	done <<<"$out"
-	[ "$rc" = 0 ] || grep -q '^FAIL ' <<<"$out" ||
-		ktap_test_fail "$label: tool exited $rc"
-}
-
 run_cases "ns_a bad input" ip netns exec "$ns_a" python3 "$TOOLS/genl_cases.py" bad
 run_cases "ns_a unprivileged" ip netns exec "$ns_a" \
 	setpriv --bounding-set=-net_admin --inh-caps=-net_admin \

@@ -59,22 +59,6 @@ check "aqctl: nat VIPs web and split, backends weighted 3:1, snapshots every 50 
 	 "$AQCTL" backend add split 10.0.2.2 9090 weight 3 &&
 	 "$AQCTL" backend add split 10.0.2.3 9090 weight 1'
 
-# nlines LOG: connections a server has logged so far.
-nlines() { local n; n=$(grep -c . "$1" 2>/dev/null); echo "${n:-0}"; }
-
-# An interpreter takes seconds to start in the VM: between measurements,
-# the client's summary and the module's counters are read without one.
-# conns_ok NAME FILE WANT: as client_ok, from the summary's first fields.
-conns_ok() {
-	local re='^\{"connections": ([0-9]+), "ok": ([0-9]+), "failed": ([0-9]+),'
-	if [[ $(head -n 1 "$2" 2>/dev/null) =~ $re ]] &&
-	   [ "${BASH_REMATCH[2]}" = "$3" ] && [ "${BASH_REMATCH[3]}" = 0 ]; then
-		ktap_test_pass "$1"
-	else
-		ktap_print_msg "$1: $(head -c 300 "$2" 2>/dev/null) $(head -c 300 "$2.err" 2>/dev/null)"
-		ktap_test_fail "$1"
-	fi
-}
 # jnums KEY: the values of "KEY" in the JSON on stdin, one a line.
 jnums() { grep -o "\"$1\":-\?[0-9]*" | cut -d: -f2; }
 # vip_idle VIP: wait (30 s at most) for a snapshot of VIP, taken after

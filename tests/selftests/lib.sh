@@ -29,6 +29,25 @@ check() {
 	if "$@"; then ktap_test_pass "$name"; else ktap_test_fail "$name"; fi
 }
 
+# run_cases LABEL CMD...: one KTAP line per PASS/FAIL line of a tool (a
+# line "PASS what" or "FAIL what"; other lines become KTAP messages); a
+# tool that exits non-zero without a FAIL line is one failure.
+run_cases() {
+	local label=$1 line out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*) ktap_test_pass "$label: ${line#PASS }" ;;
+		"FAIL "*) ktap_test_fail "$label: ${line#FAIL }" ;;
+		*) ktap_print_msg "$line" ;;
+		esac
+	done <<<"$out"
+	[ "$rc" = 0 ] || grep -q '^FAIL ' <<<"$out" ||
+		ktap_test_fail "$label: tool exited $rc"
+}
+
 ktap_finished() {
 	# A script that cannot know its count up front gives the plan last.
 	[ -n "${ktap_plan:-}" ] || echo "1..$ktap_n"

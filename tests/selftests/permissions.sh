@@ -30,23 +30,6 @@ NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
 ktap_print_header
 require_cmd setpriv unshare "$PY"
 
-# run_cases LABEL CMD...: one KTAP line per PASS/FAIL line of a tool.
-run_cases() {
-	local label=$1 line out rc
-	shift
-	out=$("$@" 2>&1)
-	rc=$?
-	while IFS= read -r line; do
-		case "$line" in
-		"PASS "*) ktap_test_pass "$label: ${line#PASS }" ;;
-		"FAIL "*) ktap_test_fail "$label: ${line#FAIL }" ;;
-		*) ktap_print_msg "$line" ;;
-		esac
-	done <<<"$out"
-	[ "$rc" = 0 ] || grep -q '^FAIL ' <<<"$out" ||
-		ktap_test_fail "$label: tool exited $rc"
-}
-
 # The unprivileged runs use a copy every user can read.
 public_copy PUB "$TOOLS" || { ktap_test_fail "readable copy of the tools"; ktap_finished; }
 aq_load "vips=$VIPS" || { ktap_test_fail "insmod"; ktap_finished; }

@@ -209,3 +209,30 @@ aqctl_matches() {
 
 # aq_proc_has REGEX: a line of the discovery file matches (grep -E).
 aq_proc_has() { grep -qE "$1" /proc/net/aquarius 2>/dev/null; }
+
+# nlines LOG: connections a server has logged so far.
+nlines() { local n; n=$(grep -c . "$1" 2>/dev/null); echo "${n:-0}"; }
+
+# conns_ok NAME FILE WANT: as client_ok, from the first fields of the
+# client's summary, read without an interpreter (one takes seconds to start
+# in the VM): WANT connections ok, none failed.
+conns_ok() {
+	local re='^\{"connections": ([0-9]+), "ok": ([0-9]+), "failed": ([0-9]+),'
+	if [[ $(head -n 1 "$2" 2>/dev/null) =~ $re ]] &&
+	   [ "${BASH_REMATCH[2]}" = "$3" ] && [ "${BASH_REMATCH[3]}" = 0 ]; then
+		ktap_test_pass "$1"
+	else
+		ktap_print_msg "$1: $(head -c 300 "$2" 2>/dev/null) $(head -c 300 "$2.err" 2>/dev/null)"
+		ktap_test_fail "$1"
+	fi
+}
+
+# obs_insmod [PARAMS...]: load the module for this script (first unloading
+# one that a killed item left behind), unloaded at exit; bails out when it
+# does not load.
+obs_insmod() {
+	aq_loaded && rmmod aquarius
+	check "insmod" aq_load "$@"
+	defer 'aq_loaded && rmmod aquarius'
+	aq_loaded || obs_bail "module not loaded"
+}
