@@ -10,7 +10,8 @@
 #   make style           checkpatch on our kernel sources
 #   make bench           host-native per-packet benchmark -> build/bench/results.md
 #                        and bench.png (minutes);  make bench-short: all of it, < 60 s
-#   make bench-vm        forwarding rate per data path in the VM, as ratios
+#   make bench-vm        forwarding rate per data path in the VM, as ratios;
+#                        reader side against an active probe, in the VM
 #                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
 #   make stress          stress.sh (5 min) and syn_flood.sh in the VM
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
@@ -66,7 +67,8 @@ bench-short:
 bench-vm:
 	scripts/install-deps.sh
 	$(MAKE) -C user
-	tests/vm/run.sh bench/vm/pps.sh
+	$(MAKE) -C bench reader
+	tests/vm/run.sh bench/vm/pps.sh bench/vm/reader.sh
 
 # The long stress and flood runs (5 minutes of stress; STRESS_SECONDS,
 # FLOOD_FLOWS change them), not part of make check.

@@ -3,9 +3,12 @@
 """Round trip of an active probe, for the reader-side comparison of issue 6
 (the paper's Fig. 21 sets Aquarius' passive features against active
 probing): a TCP status request to a tiny server on the loopback of this
-host, median over many requests.
+host (or, with --serve and --connect, from one namespace to a server in
+another: bench/vm/reader.sh), median over many requests.
 
   /usr/bin/python3 bench/probe_rtt.py [--requests N] [--keep-alive]
+  /usr/bin/python3 bench/probe_rtt.py --serve HOST:PORT
+  /usr/bin/python3 bench/probe_rtt.py --connect HOST:PORT [--requests N] [--keep-alive]
 
 The server is a thread answering "GET /status" with a few bytes of load
 figures; the client either sends each request on a new connection
@@ -28,13 +31,25 @@ def serve(lsock):
             c, _ = lsock.accept()
         except OSError:
             return
-        with c:
-            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            while True:
-                req = c.recv(256)
-                if not req:
-                    break
-                c.sendall(REPLY)
+        serve_one(c)
+
+
+def serve_one(c):
+    """Answer the requests of one connection until the client closes it."""
+    with c:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            req = c.recv(256)
+            if not req:
+                break
+            c.sendall(REPLY)
+
+
+def host_port(text):
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError("want HOST:PORT, got %r" % text)
+    return (host, int(port))
 
 
 def recv_reply(s):
@@ -50,13 +65,26 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--keep-alive", action="store_true")
+    p.add_argument("--serve", metavar="HOST:PORT", type=host_port,
+                   help="only run the status server, until killed")
+    p.add_argument("--connect", metavar="HOST:PORT", type=host_port,
+                   help="only run the client, against this server")
     a = p.parse_args()
-    lsock = socket.socket()
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(64)
-    addr = lsock.getsockname()
-    threading.Thread(target=serve, args=(lsock,), daemon=True).start()
+    if a.serve and a.connect:
+        p.error("--serve and --connect exclude each other")
+    if a.connect:
+        addr = a.connect
+    else:
+        lsock = socket.socket()
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(a.serve or ("127.0.0.1", 0))
+        lsock.listen(64)
+        addr = lsock.getsockname()
+        if a.serve:
+            print("probe_rtt: serving on %s:%d" % addr, flush=True)
+            serve(lsock)
+            return 0
+        threading.Thread(target=serve, args=(lsock,), daemon=True).start()
     ts = []
     keep = None
     if a.keep_alive:

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reader-side timing of libaquarius (issue 6): on a region file (from
- * tests/python/gen_region --full), the time of one counter snapshot
+ * tests/python/gen_region --full, or aquariusd's shm copy) or, given as
+ * vip:NAME, a live region mapped from /dev/aquarius (bench/vm/reader.sh),
+ * the time of one counter snapshot
  * (aq_snapshot) and of the reductions of every feature of one backend
  * (aq_reduce for each feature, and aq_reduce_backend once), each the
  * median over many iterations.
  *
- *   reader FILE [ITERATIONS [BACKEND [NOW_MS]]]
+ *   reader FILE|vip:NAME [ITERATIONS [BACKEND [NOW_MS]]]
  *
  * Prints "snapshot_ns <median>", "reduce_backend_ns <median>" and
  * "reduce_backend_call_ns <median>" (and the
@@ -62,23 +64,29 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 2 || iters < 10) {
-		fprintf(stderr, "usage: reader FILE [ITERATIONS>=10 [BACKEND [NOW_MS]]]\n");
+		fprintf(stderr, "usage: reader FILE|vip:NAME [ITERATIONS>=10 [BACKEND [NOW_MS]]]\n");
 		return 2;
 	}
-	fd = open(argv[1], O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		perror(argv[1]);
-		return 1;
+	if (!strncmp(argv[1], "vip:", 4)) {
+		mem = NULL;
+		st.st_size = 0;
+		r = aq_region_open(argv[1] + 4, NULL, NULL);
+	} else {
+		fd = open(argv[1], O_RDONLY);
+		if (fd < 0 || fstat(fd, &st)) {
+			perror(argv[1]);
+			return 1;
+		}
+		mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (mem == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+		r = aq_region_attach(mem, (size_t)st.st_size);
 	}
-	mem = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED) {
-		perror("mmap");
-		return 1;
-	}
-	r = aq_region_attach(mem, (size_t)st.st_size);
 	if (!r) {
-		fprintf(stderr, "reader: %s\n", aq_errmsg());
+		fprintf(stderr, "reader: %s: %s\n", argv[1], aq_errmsg());
 		return 1;
 	}
 	now_ms = argc > 4 ? strtoull(argv[4], NULL, 0) : aq_now_ms(r);
@@ -124,6 +132,7 @@ int main(int argc, char **argv)
 	       aq_region_header(r)->nr_slots, AQ_NR_FEATURES, backend, iters);
 	free(t);
 	aq_region_close(r);
-	munmap(mem, (size_t)st.st_size);
+	if (mem)
+		munmap(mem, (size_t)st.st_size);
 	return sink == 12345.678;	/* keep the results alive */
 }

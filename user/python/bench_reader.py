@@ -16,8 +16,13 @@ beside it), for the Python package and for libaquarius in C (bench/reader.c).
 
   /usr/bin/python3 user/python/bench_reader.py [--iterations N]
       [--slots N[,N...]] [--backend B] [--region FILE] [--no-c]
+  /usr/bin/python3 user/python/bench_reader.py --vip NAME [--iterations N]
+      [--backend B] [--no-c]
 
-Builds what it needs with make (tests/python, bench reader).
+Builds what it needs with make (tests/python, bench reader), except with
+--vip: the live region of a loaded module's VIP, mapped from /dev/aquarius
+(bench/vm/reader.sh, in the VM, where the tree is read-only: build/bench/
+reader must have been built before), reduced at the region's own clock.
 """
 import argparse
 import os
@@ -50,9 +55,11 @@ def timeit(fn, iterations):
     return statistics.median(ts), pct(ts, 0.1), pct(ts, 0.9)
 
 
-def c_bench(binary, path, iterations, backend):
-    out = subprocess.check_output([binary, path, str(iterations),
-                                   str(backend), str(NOW_MS)], text=True)
+def c_bench(binary, path, iterations, backend, now_ms):
+    argv = [binary, path, str(iterations), str(backend)]
+    if now_ms is not None:
+        argv.append(str(now_ms))
+    out = subprocess.check_output(argv, text=True)
     res = {}
     for line in out.splitlines():
         tok = line.split()
@@ -74,21 +81,36 @@ def main():
                    "the module's default is 128)")
     p.add_argument("--backend", type=int, default=0)
     p.add_argument("--region", help="time this region file instead")
+    p.add_argument("--vip", help="time this VIP's live region instead")
     p.add_argument("--no-c", action="store_true",
                    help="skip libaquarius (bench/reader.c)")
     a = p.parse_args()
+    if a.vip and a.region:
+        p.error("--vip and --region exclude each other")
 
-    subprocess.run(["make", "-s", "-C", os.path.join(TOP, "tests", "python")],
-                   check=True)
     cbin = os.path.join(TOP, "build", "bench", "reader")
-    if not a.no_c:
-        subprocess.run(["make", "-s", "-C", os.path.join(TOP, "bench"),
-                        "reader"], check=True)
+    if not a.vip:
+        subprocess.run(["make", "-s", "-C", os.path.join(TOP, "tests",
+                                                         "python")],
+                       check=True)
+        if not a.no_c:
+            subprocess.run(["make", "-s", "-C", os.path.join(TOP, "bench"),
+                            "reader"], check=True)
+    elif not a.no_c and not os.access(cbin, os.X_OK):
+        p.error("%s is not built (make -C bench reader)" % cbin)
     gen = os.path.join(TOP, "build", "python", "gen_region")
+    now_ms = None if a.vip else NOW_MS
+
+    def open_region(path):
+        if a.vip:
+            return aquarius.open_device(a.vip)
+        return aquarius.open(path, writable=False)
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="aq-bench-") as tmp:
-        if a.region:
+        if a.vip:
+            files = [(None, "vip:" + a.vip)]
+        elif a.region:
             files = [(None, a.region)]
         else:
             files = []
@@ -99,14 +121,14 @@ def main():
                                check=True)
                 files.append((int(ns), path))
         for ns, path in files:
-            with aquarius.open(path, writable=False) as r:
+            with open_region(path) as r:
                 ns = r.nr_slots
                 snap = timeit(r.snapshot, a.iterations)
-                red = timeit(lambda: r.reduce(a.backend, now_ms=NOW_MS),
+                red = timeit(lambda: r.reduce(a.backend, now_ms=now_ms),
                              a.iterations)
             rows.append(("python", ns, snap, red))
             if not a.no_c:
-                c = c_bench(cbin, path, a.iterations, a.backend)
+                c = c_bench(cbin, path, a.iterations, a.backend, now_ms)
                 rows.append(("C aq_reduce x13", ns, c["snapshot_ns"],
                              c["reduce_backend_ns"]))
                 rows.append(("C aq_reduce_backend", ns, c["snapshot_ns"],
