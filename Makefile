@@ -10,9 +10,10 @@
 #   make style           checkpatch on our kernel sources
 #   make bench           host-native per-packet benchmark -> build/bench/results.md
 #                        and bench.png (minutes);  make bench-short: all of it, < 60 s
-#   make bench-vm        forwarding rate per data path in the VM, as ratios;
-#                        reader side against an active probe, in the VM
-#                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius)
+#   make bench-vm        forwarding rate per data path in the VM, as ratios
+#                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius),
+#                        and the reader side against an active probe
+#                        (bench/vm/reader.sh)
 #   make stress          stress.sh (5 min) and syn_flood.sh in the VM
 #   make fuzz            packet fuzzing, FUZZ_SECONDS (600);  make fuzz-short: 60 s
 #   make install         module, tools, man pages, library, aquariusd.service
