@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 900
+# aq-timeout: 1500
 # The four schedulers of mode nat against their formulas, and sed against
 # IPVS doing the same job in the same VM. Two backends weighted 3:1; the
 # splits are counted by the servers themselves. The parallel runs keep 16
