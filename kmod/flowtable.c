@@ -101,6 +101,11 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 {
 	memset(f, 0, sizeof(*f));
 	f->key = *key;
+	if (key->family == AF_INET) {	/* see aq_ft_key_match() */
+		f->key.w[1] = 0;
+		f->key.w[2] = 0;
+		f->key.w[3] = 0;
+	}
 	f->owner = owner;
 	f->last_ns = now_ns;
 }
