@@ -49,23 +49,21 @@ static inline u32 aq_rand_next(struct aq_rand *r)
 }
 
 /**
- * aq_rand_slot() - the slot of feature @f in a packet with random @r
+ * aq_rand_slot() - the slot index of a packet's samples
  * @r: one get_random_u64() for the packet.
- * @f: the feature, < AQ_NR_FEATURES.
- * @mask: slots per reservoir - 1, below 2^14.
+ * @mask: slots per reservoir - 1.
  *
- * A packet offers at most one sample to each feature's reservoir except
- * at flow ends (see aq_flow_end(), which draws with aq_rand_next()). Each
- * feature takes the bits of @r from bit 4 * @f on (4 * 12 + 14 <= 64):
- * every reservoir's slot index is uniform and independent from packet to
- * packet, as Algorithm 1 wants. The indexes of different features of one
- * packet are correlated, which biases no reservoir (each is a uniform
- * sample of its own stream), and costs a shift and a mask per sample
- * instead of a generator step.
+ * A packet offers at most one sample to each feature's reservoir except at
+ * flow ends (see aq_flow_end(), which draws with aq_rand_next()), and all
+ * of them go to this slot of their reservoirs: every reservoir's slot index
+ * is uniform and independent from packet to packet, as Algorithm 1 wants.
+ * That the samples of one packet share their index biases no reservoir
+ * (each is a uniform sample of its own stream), and makes a sample's
+ * address the packet's slot pointer plus the feature's reservoir offset.
  */
-static inline u32 aq_rand_slot(u64 r, unsigned int f, u32 mask)
+static inline u32 aq_rand_slot(u64 r, u32 mask)
 {
-	return (u32)(r >> (4 * f)) & mask;
+	return (u32)r & mask;
 }
 
 /* Slot time of now_ns: ms since epoch_ns, modulo 2^32, never 0. */
