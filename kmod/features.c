@@ -597,6 +597,20 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
 	aq_sample(s, b, AQ_F_BYTE_F, time_ms, rand, aq_sat_u32(bytes));
 }
 
+/* n_packet and iat_p of every packet to the backend of @sm. */
+static __always_inline void aq_obs_packet(struct aq_stats *s,
+					  unsigned int backend,
+					  const struct aq_smp *sm, u64 now_ns)
+{
+	s64 prev;
+
+	aq_count(s, backend, AQ_C_N_PACKET);
+	prev = atomic64_xchg(&s->last_pkt_ns[backend], now_ns);
+	if (prev)
+		aq_smp_add(sm, AQ_F_IAT_P,
+			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
+}
+
 void aq_observe(struct aq_stats *s, unsigned int backend,
 		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
 {
@@ -608,39 +622,43 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 	bool create, is_new;
 	u32 time_ms;
 	u64 rnd;
-	s64 prev;
 	int idx, r;
 
 	if (unlikely(backend >= AQ_MAX_BACKENDS))
 		return;
 	rnd = get_random_u64();
-	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
-	aq_smp_init(&sm, s, backend, rnd, time_ms);
-	aq_count(s, backend, AQ_C_N_PACKET);
-	prev = atomic64_xchg(&s->last_pkt_ns[backend], now_ns);
-	if (prev)
-		aq_smp_add(&sm, AQ_F_IAT_P,
-			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
-	if (!ft)
-		return;
-
 	if (pkt->proto == IPPROTO_TCP)
 		create = (pkt->tcp_flags & (AQ_TCP_SYN | AQ_TCP_ACK |
 					    AQ_TCP_RST)) == AQ_TCP_SYN;
 	else if (pkt->proto == IPPROTO_UDP)
 		create = true;
 	else
+		ft = NULL;
+	if (!ft) {
+		time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+		aq_smp_init(&sm, s, backend, rnd, time_ms);
+		aq_obs_packet(s, backend, &sm, now_ns);
 		return;
+	}
 
+	/*
+	 * The flow's entry first, the sample context after it: computed
+	 * into registers where the lookup's values are dead.
+	 */
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
-	aq_obs_init(&o, s, pkt, now_ns, backend, rnd, time_ms);
-	idx = aq_ft_get(ft, &key, s, now_ns, create, &o, &lock, &is_new);
+	aq_obs_init(&o, s, pkt, now_ns, backend, rnd, 0);
+	idx = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
+			create, &o, &lock, &is_new);
+	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	aq_smp_init(&sm, s, backend, rnd, time_ms);
+	aq_obs_packet(s, backend, &sm, now_ns);
 	if (idx < 0) {
 		if (idx == -ENOSPC)
 			aq_count(s, backend, AQ_C_N_CLS);
 		return;
 	}
+	o.time_ms = time_ms;
 	/* The update inline, on this function's values. */
 	f = &ft->flows[idx];
 	if (pkt->proto == IPPROTO_TCP) {

@@ -362,7 +362,9 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
  * aq_flowtable_update_inline() in two halves, for a caller that updates
  * the entry in its own code, where its own values stay in registers
  * (features.c's packet path). aq_ft_get() returns the index of the live
- * entry of @key, created if need be (*@is_new), with its bucket lock held
+ * entry of @key, whose aq_flowtable_hash() is @h (computed by the caller,
+ * where it suits its registers: a call), created if need be (*@is_new),
+ * with its bucket lock held
  * (*@lockp); or -ENOENT / -ENOSPC, the lock released. The caller updates
  * the entry as an aq_flow_fn would and passes the verdict to aq_ft_put(),
  * with the @fn that aq_ft_restart() calls for AQ_FV_RESTART; it releases
@@ -370,12 +372,11 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
  * and ends out of line.
  */
 static __always_inline int aq_ft_get(struct aq_flowtable *ft,
-				     const struct aq_flow_key *key,
+				     const struct aq_flow_key *key, u32 h,
 				     void *owner, u64 now_ns, bool create,
 				     void *arg, spinlock_t **lockp,
 				     bool *is_new)
 {
-	u32 h = aq_flowtable_hash(ft, key);
 	u32 bucket = h & (ft->nr_buckets - 1);
 	u32 tag = h | 1;
 	u32 base = bucket * ft->ways;
@@ -432,7 +433,8 @@ aq_flowtable_update_inline(struct aq_flowtable *ft,
 	bool is_new;
 	int idx, r;
 
-	idx = aq_ft_get(ft, key, owner, now_ns, create, arg, &lock, &is_new);
+	idx = aq_ft_get(ft, key, aq_flowtable_hash(ft, key), owner, now_ns,
+			create, arg, &lock, &is_new);
 	if (idx < 0)
 		return idx;
 	r = fn(&ft->flows[idx], is_new, arg);
