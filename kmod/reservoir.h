@@ -89,9 +89,23 @@ static inline u32 aq_sat_s32(s64 v)
 	return (u32)(s32)v;
 }
 
-/* A time difference in ns (negative: 0) as saturated microseconds. */
+/*
+ * ceil(2^73 / 1000): floor(d / 1000) = (d * AQ_US_MUL) >> 73 for every
+ * d < 2^41, since AQ_US_MUL * 1000 - 2^73 = 608 makes the product exceed
+ * 2^73 d / 1000 by less than 2^41 * 608 / 1000 < 2^73 / 2^32, well below
+ * the 2^73 / 1000 by which d / 1000 stays under the next integer.
+ */
+#define AQ_US_MUL	9444732965739290428ULL
+
+/*
+ * A time difference in ns (negative: 0) as saturated microseconds: below
+ * 2^41 ns (36 minutes, no saturation) one multiply, without a test of
+ * the sign or of the result.
+ */
 static inline u32 aq_ns_to_us(s64 d_ns)
 {
+	if (likely((u64)d_ns < (1ULL << 41)))
+		return (u32)mul_u64_u64_shr((u64)d_ns, AQ_US_MUL, 73);
 	if (d_ns <= 0)
 		return 0;
 	return aq_sat_u32(div_u64((u64)d_ns, AQ_NSEC_PER_USEC));
