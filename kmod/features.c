@@ -86,6 +86,7 @@
 #include <linux/types.h>
 #include <linux/kernel.h>
 #include <linux/build_bug.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/mm.h>
@@ -622,7 +623,7 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 	bool create, is_new;
 	u32 time_ms;
 	u64 rnd;
-	int idx, r;
+	int r;
 
 	if (unlikely(backend >= AQ_MAX_BACKENDS))
 		return;
@@ -648,19 +649,18 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
 	aq_obs_init(&o, s, pkt, now_ns, backend, rnd, 0);
-	idx = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
-			create, &o, &lock, &is_new);
+	f = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
+		      create, &o, &lock, &is_new);
 	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
 	aq_smp_init(&sm, s, backend, rnd, time_ms);
 	aq_obs_packet(s, backend, &sm, now_ns);
-	if (idx < 0) {
-		if (idx == -ENOSPC)
+	if (IS_ERR(f)) {
+		if (PTR_ERR(f) == -ENOSPC)
 			aq_count(s, backend, AQ_C_N_CLS);
 		return;
 	}
 	o.time_ms = time_ms;
 	/* The update inline, on this function's values. */
-	f = &ft->flows[idx];
 	if (pkt->proto == IPPROTO_TCP) {
 		if (likely(sm.features == AQ_FEATURES_ALL))
 			r = aq_tcp_update(&o, pkt, now_ns, &sm, true, f,
@@ -668,10 +668,10 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 		else
 			r = aq_tcp_update(&o, pkt, now_ns, &sm, false, f,
 					  is_new);
-		aq_ft_put(ft, idx, lock, &key, s, now_ns, r, aq_tcp_fn, &o);
+		aq_ft_put(ft, f, lock, &key, s, now_ns, r, aq_tcp_fn, &o);
 	} else {
 		r = aq_udp_update(&o, pkt, now_ns, &sm, f, is_new);
-		aq_ft_put(ft, idx, lock, &key, s, now_ns, r, aq_udp_fn, &o);
+		aq_ft_put(ft, f, lock, &key, s, now_ns, r, aq_udp_fn, &o);
 	}
 }
 

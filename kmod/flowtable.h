@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/cache.h>
 #include <linux/compiler.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/siphash.h>
 #include <linux/socket.h>
@@ -312,30 +313,28 @@ static __always_inline bool aq_ft_key_match(const struct aq_flow *f,
 	return aq_flow_key_eq(&f->key, key);
 }
 
-static __always_inline u32 aq_ft_find_in(const struct aq_flowtable *ft,
-					 u32 base, u32 tag,
-					 const struct aq_flow_key *key,
-					 const void *owner, bool v4)
+static __always_inline struct aq_flow *
+aq_ft_find_in(const struct aq_flowtable *ft, u32 base, u32 tag,
+	      const struct aq_flow_key *key, const void *owner, bool v4)
 {
-	const u32 *tags = ft->tags + base;
-	u32 i;
+	const u32 *t = ft->tags + base, *end = t + ft->ways;
 
-	for (i = 0; i < ft->ways; i++) {
-		const struct aq_flow *f;
+	for (; t != end; t++) {
+		struct aq_flow *f;
 
-		if (tags[i] != tag)
+		if (*t != tag)
 			continue;
-		f = &ft->flows[base + i];
+		f = &ft->flows[t - ft->tags];
 		if (f->owner == owner && aq_ft_key_match(f, key, v4))
-			return base + i;
+			return f;
 	}
-	return U32_MAX;
+	return NULL;
 }
 
-/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
-static __always_inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
-				      u32 tag, const struct aq_flow_key *key,
-				      const void *owner)
+/* Entry of @key and @owner among ways [base, base + ways), or NULL. */
+static __always_inline struct aq_flow *
+aq_ft_find(const struct aq_flowtable *ft, u32 base, u32 tag,
+	   const struct aq_flow_key *key, const void *owner)
 {
 	if (likely(key->family == AF_INET))
 		return aq_ft_find_in(ft, base, tag, key, owner, true);
@@ -361,62 +360,57 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
 /*
  * aq_flowtable_update_inline() in two halves, for a caller that updates
  * the entry in its own code, where its own values stay in registers
- * (features.c's packet path). aq_ft_get() returns the index of the live
- * entry of @key, whose aq_flowtable_hash() is @h (computed by the caller,
- * where it suits its registers: a call), created if need be (*@is_new),
- * with its bucket lock held
- * (*@lockp); or -ENOENT / -ENOSPC, the lock released. The caller updates
- * the entry as an aq_flow_fn would and passes the verdict to aq_ft_put(),
- * with the @fn that aq_ft_restart() calls for AQ_FV_RESTART; it releases
- * the lock. The hit of a live flow is handled inline; misses, restarts
- * and ends out of line.
+ * (features.c's packet path). aq_ft_get() returns the live entry of @key,
+ * whose aq_flowtable_hash() is @h (computed by the caller, where it suits
+ * its registers: a call), created if need be (*@is_new), with its bucket
+ * lock held (*@lockp); or ERR_PTR(-ENOENT / -ENOSPC), the lock released.
+ * The caller updates the entry as an aq_flow_fn would and passes the
+ * verdict to aq_ft_put(), with the @fn that aq_ft_restart() calls for
+ * AQ_FV_RESTART; it releases the lock. The hit of a live flow is handled
+ * inline; misses, restarts and ends out of line.
  */
-static __always_inline int aq_ft_get(struct aq_flowtable *ft,
-				     const struct aq_flow_key *key, u32 h,
-				     void *owner, u64 now_ns, bool create,
-				     void *arg, spinlock_t **lockp,
-				     bool *is_new)
+static __always_inline struct aq_flow *
+aq_ft_get(struct aq_flowtable *ft, const struct aq_flow_key *key, u32 h,
+	  void *owner, u64 now_ns, bool create, void *arg, spinlock_t **lockp,
+	  bool *is_new)
 {
 	u32 bucket = h & (ft->nr_buckets - 1);
 	u32 tag = h | 1;
 	u32 base = bucket * ft->ways;
 	spinlock_t *lock = aq_ft_lock(ft, bucket);
-	u32 idx;
+	struct aq_flow *f;
 	int r;
 
 	/* The bucket's stripe: its tags and its entries (see aq_ft_lock). */
 	spin_lock_bh(lock);
 	*lockp = lock;
 	*is_new = false;
-	idx = aq_ft_find(ft, base, tag, key, owner);
-	if (unlikely(idx == U32_MAX ||
-		     aq_ft_idle(ft, &ft->flows[idx], now_ns))) {
-		r = aq_ft_miss(ft, base, tag, idx, key, owner, now_ns, create,
-			       arg);
+	f = aq_ft_find(ft, base, tag, key, owner);
+	if (unlikely(!f || aq_ft_idle(ft, f, now_ns))) {
+		r = aq_ft_miss(ft, base, tag, f ? f - ft->flows : U32_MAX,
+			       key, owner, now_ns, create, arg);
 		if (r < 0) {
 			spin_unlock_bh(lock);
-			return r;
+			return ERR_PTR(r);
 		}
-		idx = r;
+		f = &ft->flows[r];
 		*is_new = true;
 	}
-	return idx;
+	return f;
 }
 
-static __always_inline void aq_ft_put(struct aq_flowtable *ft, u32 idx,
-				      spinlock_t *lock,
+static __always_inline void aq_ft_put(struct aq_flowtable *ft,
+				      struct aq_flow *f, spinlock_t *lock,
 				      const struct aq_flow_key *key,
 				      void *owner, u64 now_ns, int r,
 				      aq_flow_fn fn, void *arg)
 {
-	struct aq_flow *f = &ft->flows[idx];
-
 	if (unlikely(r == AQ_FV_RESTART))
 		r = aq_ft_restart(ft, f, key, owner, now_ns, fn, arg);
 	if ((s64)(now_ns - f->last_ns) > 0)
 		f->last_ns = now_ns;
 	if (unlikely(r & 0x100))
-		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
+		aq_ft_finish(ft, f - ft->flows, now_ns, r & 0xff, arg);
 	spin_unlock_bh(lock);
 }
 
@@ -430,15 +424,15 @@ aq_flowtable_update_inline(struct aq_flowtable *ft,
 			   u64 now_ns, bool create, aq_flow_fn fn, void *arg)
 {
 	spinlock_t *lock;	/* held from aq_ft_get() to aq_ft_put() */
+	struct aq_flow *f;
 	bool is_new;
-	int idx, r;
 
-	idx = aq_ft_get(ft, key, aq_flowtable_hash(ft, key), owner, now_ns,
-			create, arg, &lock, &is_new);
-	if (idx < 0)
-		return idx;
-	r = fn(&ft->flows[idx], is_new, arg);
-	aq_ft_put(ft, idx, lock, key, owner, now_ns, r, fn, arg);
+	f = aq_ft_get(ft, key, aq_flowtable_hash(ft, key), owner, now_ns,
+		      create, arg, &lock, &is_new);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	aq_ft_put(ft, f, lock, key, owner, now_ns, fn(f, is_new, arg), fn,
+		  arg);
 	return 0;
 }
 
