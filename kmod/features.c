@@ -312,15 +312,15 @@ static __always_inline void aq_smp_init(struct aq_smp *sm,
 }
 
 /* The packet's context for the out-of-line paths. */
+/* (@time_ms is the caller's to set before the flow update.) */
 static __always_inline void aq_obs_init(struct aq_obs *o, struct aq_stats *s,
 					const struct aq_pkt *pkt, u64 now_ns,
-					unsigned int b, u64 rnd, u32 time_ms)
+					unsigned int b, u64 rnd)
 {
 	o->s = s;
 	o->pkt = pkt;
 	o->now_ns = now_ns;
 	o->rnd = rnd;
-	o->time_ms = time_ms;
 	o->backend = b;
 	o->rand.x = 0;	/* seeded from @rnd by aq_flow_end() */
 }
@@ -404,10 +404,10 @@ static __always_inline void aq_tcp_ack(struct aq_obs *o,
 
 		if (pt) {
 			/* Signed: a tsecr older than the base gives pt 0. */
-			s64 srv_ns = (s64)f->syn_ns + (s64)(s32)(p->tsecr -
-				f->ts_base) * AQ_NSEC_PER_MSEC;
+			u64 srv_ns = f->syn_ns + (u64)((s64)(s32)(p->tsecr -
+				f->ts_base) * AQ_NSEC_PER_MSEC);
 
-			pt_us = aq_ns_to_us(srv_ns - (s64)f->req_ns);
+			pt_us = aq_ns_to_us((s64)(srv_ns - f->req_ns));
 		}
 		nflags = flags & ~AQ_FF_ADV1;
 		if (d == 1 && !plen)
@@ -422,8 +422,8 @@ static __always_inline void aq_tcp_ack(struct aq_obs *o,
 		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, on);
 		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION, dur);
 		aq_smp_sel(sm, all, AQ_F_WIN, win);
-		aq_smp_sel(sm, all, AQ_F_D_WIN,
-			   aq_sat_s32((s64)win - (s64)last_win));
+		/* Both below 2^30 (wscale <= 14): no saturation needed. */
+		aq_smp_sel(sm, all, AQ_F_D_WIN, (u32)(s32)(win - last_win));
 		/* Constant features: no variable shift or multiply. */
 		if (pt && (flags & AQ_FF_REPLIED))
 			aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
@@ -457,7 +457,9 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 		f->syn_ns = now_ns;
 		f->isn = p->seq;
 		f->snd_nxt = p->seq + 1 + plen;
-		f->wscale = p->has_wscale ? p->wscale : 0;
+		/* Capped as the parser does: a scaled window is < 2^30. */
+		f->wscale = p->has_wscale ?
+			    min_t(u8, p->wscale, AQ_TCP_MAX_WSCALE) : 0;
 		return AQ_FV_KEEP;
 	}
 
@@ -648,7 +650,7 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 	 */
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
-	aq_obs_init(&o, s, pkt, now_ns, backend, rnd, 0);
+	aq_obs_init(&o, s, pkt, now_ns, backend, rnd);
 	f = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
 		      create, &o, &lock, &is_new);
 	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
@@ -713,8 +715,8 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		create = true;
 	else
 		return -1;
-	aq_obs_init(&o, s, pkt, now_ns, AQ_MAX_BACKENDS, get_random_u64(),
-		    aq_slot_time_ms(now_ns, s->epoch_ns));
+	aq_obs_init(&o, s, pkt, now_ns, AQ_MAX_BACKENDS, get_random_u64());
+	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
 
 	if (ft) {
 		aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
