@@ -90,20 +90,27 @@ static inline u32 aq_sat_s32(s64 v)
 }
 
 /*
- * ceil(2^73 / 1000): floor(d / 1000) = (d * AQ_US_MUL) >> 73 for every
- * d < 2^41, since AQ_US_MUL * 1000 - 2^73 = 608 makes the product exceed
- * 2^73 d / 1000 by less than 2^41 * 608 / 1000 < 2^73 / 2^32, well below
- * the 2^73 / 1000 by which d / 1000 stays under the next integer.
+ * floor(d / 1000) by multiplication: ceil(2^40 / 1000) exceeds 2^40 / 1000
+ * by 224 / 1000, so (d * AQ_US_MUL32) >> 40 exceeds d / 1000 by less than
+ * 2^32 * 224 / 2^40 / 1000 < 1 / 1000 for every d < 2^32, too little to
+ * reach the next integer; the product stays below 2^63 and the factor
+ * below 2^31 (an immediate operand). Likewise ceil(2^73 / 1000) for every
+ * d < 2^41, with the high half of a 64 x 64-bit product (608 / 1000 over,
+ * times 2^41 / 2^73).
  */
+#define AQ_US_MUL32	1099511628ULL
 #define AQ_US_MUL	9444732965739290428ULL
 
 /*
  * A time difference in ns (negative: 0) as saturated microseconds: below
- * 2^41 ns (36 minutes, no saturation) one multiply, without a test of
- * the sign or of the result.
+ * 2^32 ns (4.3 s) one 64-bit multiply by an immediate, below 2^41 ns (36
+ * minutes, no saturation) one 64 x 64-bit multiply; no test of the sign
+ * or of the result on either.
  */
 static inline u32 aq_ns_to_us(s64 d_ns)
 {
+	if (likely((u64)d_ns <= U32_MAX))
+		return (u32)(((u64)d_ns * AQ_US_MUL32) >> 40);
 	if (likely((u64)d_ns < (1ULL << 41)))
 		return (u32)mul_u64_u64_shr((u64)d_ns, AQ_US_MUL, 73);
 	if (d_ns <= 0)

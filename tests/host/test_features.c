@@ -452,7 +452,7 @@ static void test_udp(void)
 	teardown();
 }
 
-/* aq_ns_to_us() against its definition (its fast path ends at 2^41). */
+/* aq_ns_to_us() against its definition (its fast paths end at 2^32, 2^41). */
 static u32 ns_to_us_ref(s64 d)
 {
 	if (d <= 0)
@@ -464,6 +464,8 @@ static void test_ns_to_us(void)
 {
 	static const s64 edge[] = {
 		S64_MIN, -1000, -1, 0, 1, 999, 1000, 1001, 1999,
+		U32_MAX - 1000, U32_MAX - 295, U32_MAX - 294, U32_MAX,
+		(s64)U32_MAX + 1, (s64)U32_MAX + 705, (s64)U32_MAX + 706,
 		(1LL << 41) - 1001, (1LL << 41) - 1000, (1LL << 41) - 1,
 		1LL << 41, (1LL << 41) + 1, (s64)U32_MAX * 1000 - 1,
 		(s64)U32_MAX * 1000, (s64)U32_MAX * 1000 + 999,
