@@ -257,6 +257,7 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 	s->region_size = need;
 	s->frame_size = AQ_FRAME_SIZE;
 	s->nr_slots = nr_slots;
+	s->col_size = (u64)AQ_NR_FEATURES * nr_slots * sizeof(u64);
 	s->features = AQ_FEATURES_ALL;
 	s->epoch_ns = epoch_ns;
 	for (b = 0; b < AQ_MAX_BACKENDS; b++) {
@@ -303,7 +304,7 @@ static __always_inline void aq_smp_init(struct aq_smp *sm,
 {
 	size_t stride = s->nr_slots;
 
-	sm->slot = s->slots + (size_t)b * AQ_NR_FEATURES * stride +
+	sm->slot = (u64 *)((u8 *)s->slots + b * s->col_size) +
 		   aq_rand_slot(rnd, stride - 1);
 	sm->offered = s->offered + b * AQ_NR_FEATURES;
 	sm->slot_time = aq_slot_make(time_ms, 0);
