@@ -93,7 +93,11 @@ static inline u64 siphash(const void *data, size_t len,
  * functions are by a module (gcc would otherwise inline them or pass the
  * key in registers).
  */
+#ifdef __clang__	/* (the fuzzer's compiler has no noclone) */
+#define AQ_SHIM_EXPORTED	__attribute__((__noinline__, __unused__))
+#else
 #define AQ_SHIM_EXPORTED	__attribute__((__noinline__, __noclone__, __unused__))
+#endif
 
 /* 64-bit hsiphash: SipHash-1-3, truncated. */
 static AQ_SHIM_EXPORTED u32 hsiphash(const void *data, size_t len,
