@@ -58,6 +58,8 @@ struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 	ft->ways = ways;
 	ft->nr_buckets = entries / ways;
 	ft->nr_locks = min_t(u32, ft->nr_buckets, AQ_FT_MAX_LOCKS);
+	ft->bucket_mask = ft->nr_buckets - 1;
+	ft->lock_mask = ft->nr_locks - 1;
 	ft->timeout_ns = timeout_ns;
 	ft->end = end;
 	ft->flows = kvcalloc(entries, sizeof(*ft->flows), GFP_KERNEL);

@@ -183,6 +183,8 @@ struct aq_ft_lock {
  * @nr_buckets: a power of two.
  * @ways: entries per bucket (1 = the paper's one-slot table).
  * @nr_locks: a power of two, at most @nr_buckets.
+ * @bucket_mask: @nr_buckets - 1 (for the packet path).
+ * @lock_mask: @nr_locks - 1.
  * @expire_cursor: next bucket for aq_flowtable_expire(); only its
  *	(single) caller touches it.
  */
@@ -196,6 +198,8 @@ struct aq_flowtable {
 	u32 nr_buckets;
 	u32 ways;
 	u32 nr_locks;
+	u32 bucket_mask;
+	u32 lock_mask;
 	u32 expire_cursor;
 };
 
@@ -289,7 +293,7 @@ int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 /* Internals of aq_flowtable_update_inline() (flowtable.c). */
 static inline spinlock_t *aq_ft_lock(const struct aq_flowtable *ft, u32 bucket)
 {
-	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
+	return &ft->locks[bucket & ft->lock_mask].lock;
 }
 
 static inline bool aq_ft_idle(const struct aq_flowtable *ft,
@@ -374,7 +378,7 @@ aq_ft_get(struct aq_flowtable *ft, const struct aq_flow_key *key, u32 h,
 	  void *owner, u64 now_ns, bool create, void *arg, spinlock_t **lockp,
 	  bool *is_new)
 {
-	u32 bucket = h & (ft->nr_buckets - 1);
+	u32 bucket = h & ft->bucket_mask;
 	u32 tag = h | 1;
 	u32 base = bucket * ft->ways;
 	spinlock_t *lock = aq_ft_lock(ft, bucket);
