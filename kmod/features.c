@@ -451,24 +451,22 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 {
 	u8 fl = p->tcp_flags;
 	u32 plen = p->payload_len;
-
-	if (unlikely(is_new)) {
-		/* Only a SYN without ACK gets here (see aq_observe()). */
-		aq_new_flow(o, *sm, f, AQ_FS_SYN);
-		f->syn_ns = now_ns;
-		f->isn = p->seq;
-		f->snd_nxt = p->seq + 1 + plen;
-		/* Capped as the parser does: a scaled window is < 2^30. */
-		f->wscale = p->has_wscale ?
-			    min_t(u8, p->wscale, AQ_TCP_MAX_WSCALE) : 0;
-		return AQ_FV_KEEP;
-	}
-
 	/* iat_ppf: f->last_ns is the flow's previous packet (set by ft). */
-	aq_smp_sel(sm, all, AQ_F_IAT_PPF,
-		   aq_ns_to_us((s64)(now_ns - f->last_ns)));
+	u32 iat_ppf = aq_ns_to_us((s64)(now_ns - f->last_ns));
 
 	if (unlikely(fl & (AQ_TCP_SYN | AQ_TCP_RST) || !(fl & AQ_TCP_ACK))) {
+		if (is_new) {
+			/* Only a SYN without ACK gets here (aq_observe()). */
+			aq_new_flow(o, *sm, f, AQ_FS_SYN);
+			f->syn_ns = now_ns;
+			f->isn = p->seq;
+			f->snd_nxt = p->seq + 1 + plen;
+			/* Capped as the parser does: scaled windows < 2^30. */
+			f->wscale = p->has_wscale ?
+				    min_t(u8, p->wscale, AQ_TCP_MAX_WSCALE) : 0;
+			return AQ_FV_KEEP;
+		}
+		aq_smp_sel(sm, all, AQ_F_IAT_PPF, iat_ppf);
 		if (fl & AQ_TCP_SYN) {
 			if (fl & AQ_TCP_ACK)
 				return AQ_FV_KEEP;
@@ -488,6 +486,8 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 			return AQ_FV_END(AQ_END_RST);
 		return AQ_FV_KEEP;	/* no ACK */
 	}
+	/* Not new: a new flow's packet is a SYN without ACK. */
+	aq_smp_sel(sm, all, AQ_F_IAT_PPF, iat_ppf);
 
 	if (likely(f->state != AQ_FS_SYN)) {
 		aq_tcp_ack(o, p, now_ns, sm, all, f);
