@@ -396,40 +396,39 @@ static __always_inline void aq_tcp_ack(struct aq_obs *o,
 	s32 d = (s32)(ack - f->last_ack);
 
 	if (likely(d > 0)) {
-		u32 last_win = f->last_win, on = ack - f->first_ack;
-		u32 dur = aq_ns_to_us((s64)(now_ns - f->start_ns));
-		u8 flags = f->flags, nflags;
-		bool pt = (flags & (AQ_FF_TS_CAL | AQ_FF_REQ)) ==
-			  (AQ_FF_TS_CAL | AQ_FF_REQ) && p->has_ts;
-		u32 pt_us = 0;
+		u8 flags = f->flags, nflags = flags & ~AQ_FF_ADV1;
 
-		if (pt) {
+		/*
+		 * Each value is stored as soon as it is computed, and the
+		 * flow updated last: few values live at a time.
+		 */
+		aq_smp_sel(sm, all, AQ_F_BYTE_P, (u32)d);
+		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, ack - f->first_ack);
+		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION,
+			   aq_ns_to_us((s64)(now_ns - f->start_ns)));
+		aq_smp_sel(sm, all, AQ_F_WIN, win);
+		/* Both below 2^30 (wscale <= 14): no saturation needed. */
+		aq_smp_sel(sm, all, AQ_F_D_WIN, (u32)(s32)(win - f->last_win));
+		/* pt: calibrated, a request pending, a timestamp. */
+		if ((flags & (AQ_FF_TS_CAL | AQ_FF_REQ)) ==
+		    (AQ_FF_TS_CAL | AQ_FF_REQ) && p->has_ts) {
 			/* Signed: a tsecr older than the base gives pt 0. */
 			u64 srv_ns = f->syn_ns + (u64)((s64)(s32)(p->tsecr -
 				f->ts_base) * AQ_NSEC_PER_MSEC);
+			u32 pt_us = aq_ns_to_us((s64)(srv_ns - f->req_ns));
 
-			pt_us = aq_ns_to_us((s64)(srv_ns - f->req_ns));
+			/* Constant features: no variable shift or multiply. */
+			if (flags & AQ_FF_REPLIED)
+				aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
+			else
+				aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
+			nflags |= AQ_FF_REPLIED;
 		}
-		nflags = flags & ~AQ_FF_ADV1;
 		if (d == 1 && !plen)
 			nflags |= AQ_FF_ADV1;
-		if (pt)
-			nflags |= AQ_FF_REPLIED;
 		f->flags = nflags;
 		f->last_ack = ack;
 		f->last_win = win;
-
-		aq_smp_sel(sm, all, AQ_F_BYTE_P, (u32)d);
-		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, on);
-		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION, dur);
-		aq_smp_sel(sm, all, AQ_F_WIN, win);
-		/* Both below 2^30 (wscale <= 14): no saturation needed. */
-		aq_smp_sel(sm, all, AQ_F_D_WIN, (u32)(s32)(win - last_win));
-		/* Constant features: no variable shift or multiply. */
-		if (pt && (flags & AQ_FF_REPLIED))
-			aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
-		else if (pt)
-			aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
 	} else if (d == 0) {
 		if (!plen && !(p->tcp_flags & AQ_TCP_FIN) &&
 		    win == f->last_win)
