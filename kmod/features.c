@@ -654,13 +654,16 @@ void aq_observe(struct aq_stats *s, unsigned int backend,
 	f = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
 		      create, &o, &lock, &is_new);
 	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
-	aq_smp_init(&sm, s, backend, rnd, time_ms);
-	aq_obs_packet(s, backend, &sm, now_ns);
 	if (IS_ERR(f)) {
+		spin_unlock_bh(lock);
+		aq_smp_init(&sm, s, backend, rnd, time_ms);
+		aq_obs_packet(s, backend, &sm, now_ns);
 		if (PTR_ERR(f) == -ENOSPC)
 			aq_count(s, backend, AQ_C_N_CLS);
 		return;
 	}
+	aq_smp_init(&sm, s, backend, rnd, time_ms);
+	aq_obs_packet(s, backend, &sm, now_ns);
 	o.time_ms = time_ms;
 	/* The update inline, on this function's values. */
 	if (pkt->proto == IPPROTO_TCP) {

@@ -366,12 +366,14 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
  * the entry in its own code, where its own values stay in registers
  * (features.c's packet path). aq_ft_get() returns the live entry of @key,
  * whose aq_flowtable_hash() is @h (computed by the caller, where it suits
- * its registers: a call), created if need be (*@is_new), with its bucket
- * lock held (*@lockp); or ERR_PTR(-ENOENT / -ENOSPC), the lock released.
- * The caller updates the entry as an aq_flow_fn would and passes the
- * verdict to aq_ft_put(), with the @fn that aq_ft_restart() calls for
- * AQ_FV_RESTART; it releases the lock. The hit of a live flow is handled
- * inline; misses, restarts and ends out of line.
+ * its registers: a call), created if need be (*@is_new), or
+ * ERR_PTR(-ENOENT / -ENOSPC); with the bucket lock *@lockp held in both
+ * cases. On an error the caller releases it; otherwise it updates the
+ * entry as an aq_flow_fn would and passes the verdict to aq_ft_put(),
+ * with the @fn that aq_ft_restart() calls for AQ_FV_RESTART, which
+ * releases it. (One unlock on each path of the caller, as sparse's lock
+ * context checking wants.) The hit of a live flow is handled inline;
+ * misses, restarts and ends out of line.
  */
 static __always_inline struct aq_flow *
 aq_ft_get(struct aq_flowtable *ft, const struct aq_flow_key *key, u32 h,
@@ -393,10 +395,8 @@ aq_ft_get(struct aq_flowtable *ft, const struct aq_flow_key *key, u32 h,
 	if (unlikely(!f || aq_ft_idle(ft, f, now_ns))) {
 		r = aq_ft_miss(ft, base, tag, f ? f - ft->flows : U32_MAX,
 			       key, owner, now_ns, create, arg);
-		if (r < 0) {
-			spin_unlock_bh(lock);
+		if (r < 0)
 			return ERR_PTR(r);
-		}
 		f = &ft->flows[r];
 		*is_new = true;
 	}
@@ -433,8 +433,10 @@ aq_flowtable_update_inline(struct aq_flowtable *ft,
 
 	f = aq_ft_get(ft, key, aq_flowtable_hash(ft, key), owner, now_ns,
 		      create, arg, &lock, &is_new);
-	if (IS_ERR(f))
+	if (IS_ERR(f)) {
+		spin_unlock_bh(lock);
 		return PTR_ERR(f);
+	}
 	aq_ft_put(ft, f, lock, key, owner, now_ns, fn(f, is_new, arg), fn,
 		  arg);
 	return 0;
