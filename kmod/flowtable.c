@@ -102,11 +102,11 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 			     void *owner, u64 now_ns)
 {
 	memset(f, 0, sizeof(*f));
-	f->key = *key;
-	if (key->family == AF_INET) {	/* see aq_ft_key_match() */
-		f->key.w[1] = 0;
-		f->key.w[2] = 0;
-		f->key.w[3] = 0;
+	if (key->family == AF_INET) {	/* words 0 and 4 (aq_flow_key_eq()) */
+		f->key.w[0] = key->w[0];
+		f->key.w[4] = key->w[4];
+	} else {
+		f->key = *key;
 	}
 	f->owner = owner;
 	f->last_ns = now_ns;

@@ -34,8 +34,9 @@
  * struct aq_flow_key - what identifies a flow (fill it with aq_flow_key_init())
  * @addr: IPv6: the client's address, then the backend's. IPv4: word 0
  *	(w[0]) is (u64)backend << 32 | client, each address as the u32 of its
- *	four bytes in memory order; the other 24 bytes are zero (so that an
- *	IPv4 flow is its words 0 and 4, see aq_ft_key_match()).
+ *	four bytes in memory order, and the other 24 bytes are not used: an
+ *	IPv4 flow is its words 0 and 4 (aq_flow_key_eq(); the table stores
+ *	the rest as zero).
  * @sport: client port, host order.
  * @dport: backend port, host order.
  * @family: AF_INET or AF_INET6.
@@ -57,10 +58,15 @@ struct aq_flow_key {
 	};
 } __aligned(8);
 
-/* Two keys are the same flow (all 40 bytes, padding included). */
+/*
+ * Two keys are the same flow: words 0 and 4 of IPv4 keys (word 4 holds
+ * the family), all 40 bytes of others.
+ */
 static inline bool aq_flow_key_eq(const struct aq_flow_key *a,
 				  const struct aq_flow_key *b)
 {
+	if (a->family == AF_INET)
+		return !((a->w[0] ^ b->w[0]) | (a->w[4] ^ b->w[4]));
 	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
 		 (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
 		 (a->w[4] ^ b->w[4]));
@@ -246,7 +252,7 @@ static inline u32 aq_flowtable_hash(const struct aq_flowtable *ft,
 			     (u32)key->sport << 16 | key->dport, &ft->key);
 }
 
-/* Fill @key from a parsed packet's fields (zeroes the unused bytes). */
+/* Fill @key from a parsed packet's fields (zeroes the padding). */
 static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 				    u8 proto, const u8 *saddr, const u8 *daddr,
 				    u16 sport, u16 dport)
@@ -257,9 +263,6 @@ static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 		memcpy(&s, saddr, sizeof(s));
 		memcpy(&d, daddr, sizeof(d));
 		key->w[0] = (u64)d << 32 | s;
-		key->w[1] = 0;
-		key->w[2] = 0;
-		key->w[3] = 0;
 	} else {
 		memcpy(key->addr, saddr, 16);
 		memcpy(key->addr + 16, daddr, 16);
@@ -303,10 +306,9 @@ static inline bool aq_ft_idle(const struct aq_flowtable *ft,
 }
 
 /*
- * Entry @f is the flow @key: for an IPv4 key (@v4) words 0 and 4 suffice,
- * since an entry with the same word 4 is an IPv4 flow too and the table
- * stores IPv4 keys with address words 1 to 3 zero (aq_ft_init_entry()),
- * which an IPv4 lookup ignores as the hash does.
+ * Entry @f is the flow @key, as aq_flow_key_eq() with the family known:
+ * for an IPv4 key (@v4) words 0 and 4 (an entry with the same word 4 is
+ * an IPv4 flow too), as the hash.
  */
 static __always_inline bool aq_ft_key_match(const struct aq_flow *f,
 					    const struct aq_flow_key *key,
@@ -314,7 +316,9 @@ static __always_inline bool aq_ft_key_match(const struct aq_flow *f,
 {
 	if (v4)
 		return !((f->key.w[0] ^ key->w[0]) | (f->key.w[4] ^ key->w[4]));
-	return aq_flow_key_eq(&f->key, key);
+	return !((f->key.w[0] ^ key->w[0]) | (f->key.w[1] ^ key->w[1]) |
+		 (f->key.w[2] ^ key->w[2]) | (f->key.w[3] ^ key->w[3]) |
+		 (f->key.w[4] ^ key->w[4]));
 }
 
 static __always_inline struct aq_flow *
