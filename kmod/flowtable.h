@@ -34,9 +34,9 @@
  * struct aq_flow_key - what identifies a flow (fill it with aq_flow_key_init())
  * @addr: IPv6: the client's address, then the backend's. IPv4: word 0
  *	(w[0]) is (u64)backend << 32 | client, each address as the u32 of its
- *	four bytes in memory order, and the other 24 bytes are not used: an
- *	IPv4 flow is its words 0 and 4 (aq_flow_key_eq(); the table stores
- *	the rest as zero).
+ *	four bytes in memory order, and the other 24 bytes zero, which no
+ *	comparison reads: an IPv4 flow is its words 0 and 4
+ *	(aq_flow_key_eq()).
  * @sport: client port, host order.
  * @dport: backend port, host order.
  * @family: AF_INET or AF_INET6.
@@ -252,7 +252,7 @@ static inline u32 aq_flowtable_hash(const struct aq_flowtable *ft,
 			     (u32)key->sport << 16 | key->dport, &ft->key);
 }
 
-/* Fill @key from a parsed packet's fields (zeroes the padding). */
+/* Fill @key from a parsed packet's fields (zeroes the unused bytes). */
 static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 				    u8 proto, const u8 *saddr, const u8 *daddr,
 				    u16 sport, u16 dport)
@@ -263,6 +263,9 @@ static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 		memcpy(&s, saddr, sizeof(s));
 		memcpy(&d, daddr, sizeof(d));
 		key->w[0] = (u64)d << 32 | s;
+		key->w[1] = 0;
+		key->w[2] = 0;
+		key->w[3] = 0;
 	} else {
 		memcpy(key->addr, saddr, 16);
 		memcpy(key->addr + 16, daddr, 16);
