@@ -93,14 +93,14 @@ static inline void process(struct bench *b, const struct aq_trace_rec *r)
 }
 
 /* Two copies, told apart by callgrind (distinct bodies: no merging). */
-static __attribute__((noinline, noclone)) void
+static __attribute__((__noinline__, __noclone__)) void
 pkt_data(struct bench *b, const struct aq_trace_rec *r)
 {
 	b->n_data++;
 	process(b, r);
 }
 
-static __attribute__((noinline, noclone)) void
+static __attribute__((__noinline__, __noclone__)) void
 pkt_ctl(struct bench *b, const struct aq_trace_rec *r)
 {
 	b->n_ctl++;

@@ -54,6 +54,8 @@ struct aq_pcpu_stats {
  * @region_size: bytes of the region.
  * @frame_size: bytes between frames.
  * @nr_slots: reservoir slots, a power of two.
+ * @col_size: bytes of a backend's reservoirs (AQ_NR_FEATURES * @nr_slots
+ *	slots), for the packet path.
  * @features: sampled features collected, AQ_FEATURES_* bits; all after
  *	aq_stats_init(), set before the first packet (not changed later).
  * @epoch_ns: time of slot time 0.
@@ -72,6 +74,7 @@ struct aq_stats {
 	u32 frame_size;
 	u32 nr_slots;
 	u32 features;
+	u64 col_size;
 	u64 epoch_ns;
 	struct aq_pcpu_stats __percpu *pcpu;
 	atomic64_t last_pkt_ns[AQ_MAX_BACKENDS];

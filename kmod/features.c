@@ -79,13 +79,14 @@
  *
  * Only the sampled features in aq_stats.features (all by default; the
  * module parameter `features`) are offered; the counters are always kept.
- * A packet draws one random number; its samples take their slots from it
- * (aq_rand_slot()), the samples of ending flows step a generator seeded
- * from it (aq_rand_next()).
+ * A packet draws one random number; its samples take their slot from it
+ * (aq_rand_slot(): the same index in each reservoir), the samples of
+ * ending flows step a generator seeded from it (aq_rand_next()).
  */
 #include <linux/types.h>
 #include <linux/kernel.h>
 #include <linux/build_bug.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/mm.h>
@@ -98,41 +99,40 @@
 
 /**
  * struct aq_smp - what a sample needs, computed once per packet
- * @slots: the backend's reservoirs, feature f at f * @stride.
+ * @slot: the packet's slot (aq_rand_slot()) in the backend's reservoir of
+ *	feature 0; feature f's is @stride * f further.
  * @offered: the backend's offered counters, by feature.
  * @slot_time: aq_slot_make(time_ms, 0) of the packet.
- * @rnd: the packet's random number (aq_rand_slot()).
  * @stride: slots per reservoir.
- * @mask: @stride - 1.
  * @features: aq_stats.features.
  *
- * Functions that take several samples copy it into a local variable: a
- * local whose address does not escape can stay in registers, where the
- * slot stores (which may alias any u64, and anything at all with
+ * A local variable of the packet path whose address never escapes (it is
+ * passed to inline functions only, or by value): it stays in registers,
+ * where the slot stores (which may alias any u64, and anything at all with
  * -fno-strict-aliasing) would force reloads through pointers.
  */
 struct aq_smp {
-	u64 *slots;
+	u64 *slot;
 	atomic64_t *offered;
 	u64 slot_time;
-	u64 rnd;
-	u32 stride;
-	u32 mask;
+	size_t stride;
 	u32 features;
 };
 
 /*
- * Per-packet context, the arg of the flow callbacks; @rand serves the
- * samples of flow ends (several flows may end in one packet).
+ * Per-packet context, the arg of the flow callbacks and the ctx of the end
+ * callback (the out-of-line paths: new flows, restarts, ends, and
+ * aq_observe_lb()); @rand serves the samples of flow ends (several flows
+ * may end in one packet).
  */
 struct aq_obs {
 	struct aq_stats *s;
 	const struct aq_pkt *pkt;
 	u64 now_ns;
+	u64 rnd;
 	u32 time_ms;
 	u8 backend;
 	struct aq_rand rand;
-	struct aq_smp smp;
 };
 
 /* Region layout. */
@@ -217,9 +217,6 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 
 	BUILD_BUG_ON(sizeof(struct aq_region_header) > AQ_FRAMES_OFFSET);
 	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
-	/* aq_rand_slot(): 4 bits a feature, 14 bits of slot index. */
-	BUILD_BUG_ON(4 * (AQ_NR_FEATURES - 1) + 14 > 64 ||
-		     AQ_STATS_MAX_SLOTS > (1 << 14));
 
 	memset(s, 0, sizeof(*s));
 	if (!need || !region || size < need || need > U32_MAX ||
@@ -260,6 +257,7 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 	s->region_size = need;
 	s->frame_size = AQ_FRAME_SIZE;
 	s->nr_slots = nr_slots;
+	s->col_size = (u64)AQ_NR_FEATURES * nr_slots * sizeof(u64);
 	s->features = AQ_FEATURES_ALL;
 	s->epoch_ns = epoch_ns;
 	for (b = 0; b < AQ_MAX_BACKENDS; b++) {
@@ -299,28 +297,39 @@ static void aq_sample(struct aq_stats *s, unsigned int b, enum aq_feature f,
 			 &s->offered[i], time_ms, value, aq_rand_next(rand));
 }
 
-/* The packet's time and its one random number. */
-static inline void aq_obs_start(struct aq_obs *o, u64 now_ns)
+/* The sample context of backend column @b for a packet. */
+static __always_inline void aq_smp_init(struct aq_smp *sm,
+					const struct aq_stats *s,
+					unsigned int b, u64 rnd, u32 time_ms)
 {
-	u64 r = get_random_u64();
+	size_t stride = s->nr_slots;
 
-	o->time_ms = aq_slot_time_ms(now_ns, o->s->epoch_ns);
-	o->rand.x = (u32)(r >> 32) ^ (u32)r;	/* 0: aq_rand_next() draws */
-	o->smp.slot_time = aq_slot_make(o->time_ms, 0);
-	o->smp.rnd = r;
-	o->smp.stride = o->s->nr_slots;
-	o->smp.mask = o->s->nr_slots - 1;
-	o->smp.features = o->s->features;
+	sm->slot = (u64 *)((u8 *)s->slots + b * s->col_size) +
+		   aq_rand_slot(rnd, stride - 1);
+	sm->offered = s->offered + b * AQ_NR_FEATURES;
+	sm->slot_time = aq_slot_make(time_ms, 0);
+	sm->stride = stride;
+	sm->features = s->features;
 }
 
-/* The packet's backend column: where its samples go. */
-static inline void aq_obs_set_backend(struct aq_obs *o, unsigned int b)
+/* The packet's context for the out-of-line paths. */
+/* (@time_ms is the caller's to set before the flow update.) */
+static __always_inline void aq_obs_init(struct aq_obs *o, struct aq_stats *s,
+					const struct aq_pkt *pkt, u64 now_ns,
+					unsigned int b, u64 rnd)
 {
-	size_t i = (size_t)b * AQ_NR_FEATURES;
-
+	o->s = s;
+	o->pkt = pkt;
+	o->now_ns = now_ns;
+	o->rnd = rnd;
 	o->backend = b;
-	o->smp.slots = o->s->slots + i * o->smp.stride;
-	o->smp.offered = o->s->offered + i;
+	o->rand.x = 0;	/* seeded from @rnd by aq_flow_end() */
+}
+
+static __always_inline void aq_obs_smp(struct aq_smp *sm,
+				       const struct aq_obs *o)
+{
+	aq_smp_init(sm, o->s, o->backend, o->rnd, o->time_ms);
 }
 
 /*
@@ -331,9 +340,7 @@ static __always_inline void aq_smp_put(const struct aq_smp *sm,
 				       enum aq_feature f, u32 value)
 {
 	atomic64_inc(&sm->offered[f]);
-	WRITE_ONCE(sm->slots[(size_t)f * sm->stride +
-			     aq_rand_slot(sm->rnd, f, sm->mask)],
-		   sm->slot_time | value);
+	WRITE_ONCE(sm->slot[f * sm->stride], sm->slot_time | value);
 }
 
 /* The same if @f is collected. */
@@ -357,8 +364,9 @@ static __always_inline void aq_smp_sel(const struct aq_smp *sm, bool all,
 		aq_smp_add(sm, f, value);
 }
 
-static void aq_new_flow(struct aq_obs *o, const struct aq_smp *sm,
-			struct aq_flow *f, u8 state)
+/* Out of line, @sm by value: the caller's copy stays in registers. */
+static noinline void aq_new_flow(struct aq_obs *o, struct aq_smp sm,
+				 struct aq_flow *f, u8 state)
 {
 	s64 prev;
 
@@ -369,7 +377,7 @@ static void aq_new_flow(struct aq_obs *o, const struct aq_smp *sm,
 	aq_count(o->s, o->backend, AQ_C_N_FLOW_ON);
 	prev = atomic64_xchg(&o->s->last_flow_ns[o->backend], o->now_ns);
 	if (prev)
-		aq_smp_add(sm, AQ_F_IAT_F,
+		aq_smp_add(&sm, AQ_F_IAT_F,
 			   aq_ns_to_us((s64)(o->now_ns - (u64)prev)));
 }
 
@@ -379,49 +387,48 @@ static void aq_new_flow(struct aq_obs *o, const struct aq_smp *sm,
  * stored (in the order of the rules at the top).
  */
 static __always_inline void aq_tcp_ack(struct aq_obs *o,
+				       const struct aq_pkt *p, u64 now_ns,
 				       const struct aq_smp *sm, bool all,
 				       struct aq_flow *f)
 {
-	const struct aq_pkt *p = o->pkt;
 	u32 ack = p->ack, plen = p->payload_len;
 	u32 win = (u32)p->window << f->wscale;
 	s32 d = (s32)(ack - f->last_ack);
 
 	if (likely(d > 0)) {
-		u32 last_win = f->last_win, on = ack - f->first_ack;
-		u32 dur = aq_ns_to_us((s64)(o->now_ns - f->start_ns));
-		u8 flags = f->flags, nflags;
-		bool pt = (flags & (AQ_FF_TS_CAL | AQ_FF_REQ)) ==
-			  (AQ_FF_TS_CAL | AQ_FF_REQ) && p->has_ts;
-		u32 pt_us = 0;
+		u8 flags = f->flags, nflags = flags & ~AQ_FF_ADV1;
 
-		if (pt) {
+		/*
+		 * Each value is stored as soon as it is computed, and the
+		 * flow updated last: few values live at a time.
+		 */
+		aq_smp_sel(sm, all, AQ_F_BYTE_P, (u32)d);
+		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, ack - f->first_ack);
+		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION,
+			   aq_ns_to_us((s64)(now_ns - f->start_ns)));
+		aq_smp_sel(sm, all, AQ_F_WIN, win);
+		/* Both below 2^30 (wscale <= 14): no saturation needed. */
+		aq_smp_sel(sm, all, AQ_F_D_WIN, (u32)(s32)(win - f->last_win));
+		/* pt: calibrated, a request pending, a timestamp. */
+		if ((flags & (AQ_FF_TS_CAL | AQ_FF_REQ)) ==
+		    (AQ_FF_TS_CAL | AQ_FF_REQ) && p->has_ts) {
 			/* Signed: a tsecr older than the base gives pt 0. */
-			s64 srv_ns = (s64)f->syn_ns + (s64)(s32)(p->tsecr -
-				f->ts_base) * AQ_NSEC_PER_MSEC;
+			u64 srv_ns = f->syn_ns + (u64)((s64)(s32)(p->tsecr -
+				f->ts_base) * AQ_NSEC_PER_MSEC);
+			u32 pt_us = aq_ns_to_us((s64)(srv_ns - f->req_ns));
 
-			pt_us = aq_ns_to_us(srv_ns - (s64)f->req_ns);
+			/* Constant features: no variable shift or multiply. */
+			if (flags & AQ_FF_REPLIED)
+				aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
+			else
+				aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
+			nflags |= AQ_FF_REPLIED;
 		}
-		nflags = flags & ~AQ_FF_ADV1;
 		if (d == 1 && !plen)
 			nflags |= AQ_FF_ADV1;
-		if (pt)
-			nflags |= AQ_FF_REPLIED;
 		f->flags = nflags;
 		f->last_ack = ack;
 		f->last_win = win;
-
-		aq_smp_sel(sm, all, AQ_F_BYTE_P, (u32)d);
-		aq_smp_sel(sm, all, AQ_F_BYTE_F_ON, on);
-		aq_smp_sel(sm, all, AQ_F_FLOW_DURATION, dur);
-		aq_smp_sel(sm, all, AQ_F_WIN, win);
-		aq_smp_sel(sm, all, AQ_F_D_WIN,
-			   aq_sat_s32((s64)win - (s64)last_win));
-		/* Constant features: no variable shift or multiply. */
-		if (pt && (flags & AQ_FF_REPLIED))
-			aq_smp_sel(sm, all, AQ_F_PT_GEN, pt_us);
-		else if (pt)
-			aq_smp_sel(sm, all, AQ_F_PT_1ST, pt_us);
 	} else if (d == 0) {
 		if (!plen && !(p->tcp_flags & AQ_TCP_FIN) &&
 		    win == f->last_win)
@@ -431,29 +438,34 @@ static __always_inline void aq_tcp_ack(struct aq_obs *o,
 	}
 }
 
+/*
+ * A TCP segment of flow @f, under its bucket lock; the verdict for the
+ * flow table (an aq_flow_fn's). @o for the rare paths, the packet's
+ * values as arguments.
+ */
 static __always_inline int aq_tcp_update(struct aq_obs *o,
+					 const struct aq_pkt *p, u64 now_ns,
 					 const struct aq_smp *sm, bool all,
 					 struct aq_flow *f, bool is_new)
 {
-	const struct aq_pkt *p = o->pkt;
 	u8 fl = p->tcp_flags;
 	u32 plen = p->payload_len;
-
-	if (unlikely(is_new)) {
-		/* Only a SYN without ACK gets here (see aq_observe()). */
-		aq_new_flow(o, sm, f, AQ_FS_SYN);
-		f->syn_ns = o->now_ns;
-		f->isn = p->seq;
-		f->snd_nxt = p->seq + 1 + plen;
-		f->wscale = p->has_wscale ? p->wscale : 0;
-		return AQ_FV_KEEP;
-	}
-
 	/* iat_ppf: f->last_ns is the flow's previous packet (set by ft). */
-	aq_smp_sel(sm, all, AQ_F_IAT_PPF,
-		   aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
+	u32 iat_ppf = aq_ns_to_us((s64)(now_ns - f->last_ns));
 
 	if (unlikely(fl & (AQ_TCP_SYN | AQ_TCP_RST) || !(fl & AQ_TCP_ACK))) {
+		if (is_new) {
+			/* Only a SYN without ACK gets here (aq_observe()). */
+			aq_new_flow(o, *sm, f, AQ_FS_SYN);
+			f->syn_ns = now_ns;
+			f->isn = p->seq;
+			f->snd_nxt = p->seq + 1 + plen;
+			/* Capped as the parser does: scaled windows < 2^30. */
+			f->wscale = p->has_wscale ?
+				    min_t(u8, p->wscale, AQ_TCP_MAX_WSCALE) : 0;
+			return AQ_FV_KEEP;
+		}
+		aq_smp_sel(sm, all, AQ_F_IAT_PPF, iat_ppf);
 		if (fl & AQ_TCP_SYN) {
 			if (fl & AQ_TCP_ACK)
 				return AQ_FV_KEEP;
@@ -464,7 +476,7 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 				 */
 				aq_count(o->s, o->backend, AQ_C_N_RTR);
 				if (f->state == AQ_FS_SYN)
-					f->syn_ns = o->now_ns;
+					f->syn_ns = now_ns;
 				return AQ_FV_KEEP;
 			}
 			return AQ_FV_RESTART;
@@ -473,12 +485,14 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 			return AQ_FV_END(AQ_END_RST);
 		return AQ_FV_KEEP;	/* no ACK */
 	}
+	/* Not new: a new flow's packet is a SYN without ACK. */
+	aq_smp_sel(sm, all, AQ_F_IAT_PPF, iat_ppf);
 
 	if (likely(f->state != AQ_FS_SYN)) {
-		aq_tcp_ack(o, sm, all, f);
+		aq_tcp_ack(o, p, now_ns, sm, all, f);
 	} else {
 		aq_smp_sel(sm, all, AQ_F_LAT_SYNACK,
-			   aq_ns_to_us((s64)(o->now_ns - f->syn_ns)));
+			   aq_ns_to_us((s64)(now_ns - f->syn_ns)));
 		f->state = AQ_FS_CONN;
 		f->first_ack = p->ack;
 		f->last_ack = p->ack;
@@ -495,7 +509,7 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 		if ((s32)(seq - f->snd_nxt) < 0) {
 			aq_count(o->s, o->backend, AQ_C_N_RTR);
 		} else {
-			f->req_ns = o->now_ns;
+			f->req_ns = now_ns;
 			f->flags = (f->flags | AQ_FF_REQ) & ~AQ_FF_REPLIED;
 		}
 		if ((s32)(end - f->snd_nxt) > 0)
@@ -507,36 +521,46 @@ static __always_inline int aq_tcp_update(struct aq_obs *o,
 	return AQ_FV_KEEP;
 }
 
-static __always_inline int aq_tcp_fn(struct aq_flow *f, bool is_new,
-				     void *arg)
+/* A UDP datagram of flow @f, as aq_tcp_update(). */
+static __always_inline int aq_udp_update(struct aq_obs *o,
+					 const struct aq_pkt *p, u64 now_ns,
+					 const struct aq_smp *sm,
+					 struct aq_flow *f, bool is_new)
+{
+	u32 plen = p->payload_len;
+	u32 dur = aq_ns_to_us((s64)(now_ns - f->start_ns));
+
+	if (is_new) {
+		aq_new_flow(o, *sm, f, AQ_FS_CONN);
+		dur = 0;
+	} else {
+		aq_smp_add(sm, AQ_F_IAT_PPF,
+			   aq_ns_to_us((s64)(now_ns - f->last_ns)));
+	}
+	f->bytes += plen;
+	aq_smp_add(sm, AQ_F_BYTE_P, plen);
+	aq_smp_add(sm, AQ_F_BYTE_F_ON, aq_sat_u32(f->bytes));
+	aq_smp_add(sm, AQ_F_FLOW_DURATION, dur);
+	return AQ_FV_KEEP;
+}
+
+/* The callbacks for the flow table's out-of-line paths (restarts, lb). */
+static int aq_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
 {
 	struct aq_obs *o = arg;
-	struct aq_smp sm = o->smp;
+	struct aq_smp sm;
 
-	if (likely(sm.features == AQ_FEATURES_ALL))
-		return aq_tcp_update(o, &sm, true, f, is_new);
-	return aq_tcp_update(o, &sm, false, f, is_new);
+	aq_obs_smp(&sm, o);
+	return aq_tcp_update(o, o->pkt, o->now_ns, &sm, false, f, is_new);
 }
 
 static int aq_udp_fn(struct aq_flow *f, bool is_new, void *arg)
 {
 	struct aq_obs *o = arg;
-	struct aq_smp sm = o->smp;
-	u32 plen = o->pkt->payload_len;
-	u32 dur = aq_ns_to_us((s64)(o->now_ns - f->start_ns));
+	struct aq_smp sm;
 
-	if (is_new) {
-		aq_new_flow(o, &sm, f, AQ_FS_CONN);
-		dur = 0;
-	} else {
-		aq_smp_add(&sm, AQ_F_IAT_PPF,
-			   aq_ns_to_us((s64)(o->now_ns - f->last_ns)));
-	}
-	f->bytes += plen;
-	aq_smp_add(&sm, AQ_F_BYTE_P, plen);
-	aq_smp_add(&sm, AQ_F_BYTE_F_ON, aq_sat_u32(f->bytes));
-	aq_smp_add(&sm, AQ_F_FLOW_DURATION, dur);
-	return AQ_FV_KEEP;
+	aq_obs_smp(&sm, o);
+	return aq_udp_update(o, o->pkt, o->now_ns, &sm, f, is_new);
 }
 
 void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
@@ -557,6 +581,12 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
 	if (f->state != AQ_FS_CONN)
 		return;
 
+	/*
+	 * The packet's generator starts from its random number (0: the
+	 * first aq_rand_next() draws); it is never 0 once it has drawn.
+	 */
+	if (o && !rand->x)
+		rand->x = (u32)(o->rnd >> 32) ^ (u32)o->rnd;
 	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
 	if (f->key.proto == IPPROTO_TCP) {
 		bytes = (u32)(f->last_ack - f->first_ack);
@@ -570,49 +600,84 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
 	aq_sample(s, b, AQ_F_BYTE_F, time_ms, rand, aq_sat_u32(bytes));
 }
 
-void aq_observe(struct aq_stats *s, unsigned int backend,
-		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
+/* n_packet and iat_p of every packet to the backend of @sm. */
+static __always_inline void aq_obs_packet(struct aq_stats *s,
+					  unsigned int backend,
+					  const struct aq_smp *sm, u64 now_ns)
 {
-	struct aq_obs o;	/* every field set below (no zeroing) */
-	struct aq_flow_key key;
-	bool create;
 	s64 prev;
-	int ret;
 
-	if (unlikely(backend >= AQ_MAX_BACKENDS))
-		return;
-	o.s = s;
-	o.pkt = pkt;
-	o.now_ns = now_ns;
-	aq_obs_start(&o, now_ns);
-	aq_obs_set_backend(&o, backend);
 	aq_count(s, backend, AQ_C_N_PACKET);
 	prev = atomic64_xchg(&s->last_pkt_ns[backend], now_ns);
 	if (prev)
-		aq_smp_add(&o.smp, AQ_F_IAT_P,
+		aq_smp_add(sm, AQ_F_IAT_P,
 			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
-	if (!ft)
-		return;
+}
 
+void aq_observe(struct aq_stats *s, unsigned int backend,
+		struct aq_flowtable *ft, const struct aq_pkt *pkt, u64 now_ns)
+{
+	struct aq_obs o;	/* for the out-of-line paths */
+	struct aq_smp sm;
+	struct aq_flow_key key;
+	struct aq_flow *f;
+	spinlock_t *lock;	/* the entry's bucket lock, from aq_ft_get() */
+	bool create, is_new;
+	u32 time_ms;
+	u64 rnd;
+	int r;
+
+	if (unlikely(backend >= AQ_MAX_BACKENDS))
+		return;
+	rnd = get_random_u64();
 	if (pkt->proto == IPPROTO_TCP)
 		create = (pkt->tcp_flags & (AQ_TCP_SYN | AQ_TCP_ACK |
 					    AQ_TCP_RST)) == AQ_TCP_SYN;
 	else if (pkt->proto == IPPROTO_UDP)
 		create = true;
 	else
+		ft = NULL;
+	if (!ft) {
+		time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+		aq_smp_init(&sm, s, backend, rnd, time_ms);
+		aq_obs_packet(s, backend, &sm, now_ns);
 		return;
+	}
 
+	/*
+	 * The flow's entry first, the sample context after it: computed
+	 * into registers where the lookup's values are dead.
+	 */
 	aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
 			 pkt->daddr, pkt->sport, pkt->dport);
-	/* Constant callbacks, inlined into the table's lookup. */
-	if (pkt->proto == IPPROTO_TCP)
-		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
-						 aq_tcp_fn, &o);
-	else
-		ret = aq_flowtable_update_inline(ft, &key, s, now_ns, create,
-						 aq_udp_fn, &o);
-	if (ret == -ENOSPC)
-		aq_count(s, backend, AQ_C_N_CLS);
+	aq_obs_init(&o, s, pkt, now_ns, backend, rnd);
+	f = aq_ft_get(ft, &key, aq_flowtable_hash(ft, &key), s, now_ns,
+		      create, &o, &lock, &is_new);
+	time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
+	if (IS_ERR(f)) {
+		spin_unlock_bh(lock);
+		aq_smp_init(&sm, s, backend, rnd, time_ms);
+		aq_obs_packet(s, backend, &sm, now_ns);
+		if (PTR_ERR(f) == -ENOSPC)
+			aq_count(s, backend, AQ_C_N_CLS);
+		return;
+	}
+	aq_smp_init(&sm, s, backend, rnd, time_ms);
+	aq_obs_packet(s, backend, &sm, now_ns);
+	o.time_ms = time_ms;
+	/* The update inline, on this function's values. */
+	if (pkt->proto == IPPROTO_TCP) {
+		if (likely(sm.features == AQ_FEATURES_ALL))
+			r = aq_tcp_update(&o, pkt, now_ns, &sm, true, f,
+					  is_new);
+		else
+			r = aq_tcp_update(&o, pkt, now_ns, &sm, false, f,
+					  is_new);
+		aq_ft_put(ft, f, lock, &key, s, now_ns, r, aq_tcp_fn, &o);
+	} else {
+		r = aq_udp_update(&o, pkt, now_ns, &sm, f, is_new);
+		aq_ft_put(ft, f, lock, &key, s, now_ns, r, aq_udp_fn, &o);
+	}
 }
 
 /* As the TCP/UDP callbacks, for a flow whose backend the flow decides. */
@@ -621,7 +686,7 @@ static int aq_lb_tcp_fn(struct aq_flow *f, bool is_new, void *arg)
 	struct aq_obs *o = arg;
 
 	if (!is_new)
-		aq_obs_set_backend(o, f->backend);
+		o->backend = f->backend;
 	return aq_tcp_fn(f, is_new, arg);
 }
 
@@ -630,7 +695,7 @@ static int aq_lb_udp_fn(struct aq_flow *f, bool is_new, void *arg)
 	struct aq_obs *o = arg;
 
 	if (!is_new)
-		aq_obs_set_backend(o, f->backend);
+		o->backend = f->backend;
 	return aq_udp_fn(f, is_new, arg);
 }
 
@@ -638,13 +703,10 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		  const struct aq_pkt *pkt, u64 now_ns,
 		  const struct aq_lb_choice *choice)
 {
-	struct aq_obs o = {
-		.s = s,
-		.pkt = pkt,
-		.now_ns = now_ns,
-	};
 	aq_flow_fn fn = pkt->proto == IPPROTO_TCP ? aq_lb_tcp_fn : aq_lb_udp_fn;
 	struct aq_flow_key key;
+	struct aq_smp sm;
+	struct aq_obs o;
 	bool create, untracked = false;
 	int col = -1, ret = -ENOENT;
 	s64 prev;
@@ -656,8 +718,8 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		create = true;
 	else
 		return -1;
-	aq_obs_start(&o, now_ns);
-	o.backend = AQ_MAX_BACKENDS;
+	aq_obs_init(&o, s, pkt, now_ns, AQ_MAX_BACKENDS, get_random_u64());
+	o.time_ms = aq_slot_time_ms(now_ns, s->epoch_ns);
 
 	if (ft) {
 		aq_flow_key_init(&key, pkt->family, pkt->proto, pkt->saddr,
@@ -667,7 +729,7 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 			col = choice->pick(choice->ctx);
 			if (col < 0)
 				return -1;
-			aq_obs_set_backend(&o, col);
+			o.backend = col;
 			ret = aq_flowtable_update(ft, &key, s, now_ns, true, fn,
 						  &o);
 			untracked = ret == -ENOSPC;
@@ -678,16 +740,18 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 		col = choice->fallback(choice->ctx);
 		if (col < 0)
 			return -1;
-		aq_obs_set_backend(&o, col);
+		o.backend = col;
 		if (untracked)
 			aq_count(s, col, AQ_C_N_CLS);
 	}
 	col = o.backend;
 	aq_count(s, col, AQ_C_N_PACKET);
 	prev = atomic64_xchg(&s->last_pkt_ns[col], now_ns);
-	if (prev)
-		aq_smp_add(&o.smp, AQ_F_IAT_P,
+	if (prev) {
+		aq_obs_smp(&sm, &o);
+		aq_smp_add(&sm, AQ_F_IAT_P,
 			   aq_ns_to_us((s64)(now_ns - (u64)prev)));
+	}
 	return col;
 }
 

@@ -58,6 +58,8 @@ struct aq_flowtable *aq_flowtable_create(unsigned int entries,
 	ft->ways = ways;
 	ft->nr_buckets = entries / ways;
 	ft->nr_locks = min_t(u32, ft->nr_buckets, AQ_FT_MAX_LOCKS);
+	ft->bucket_mask = ft->nr_buckets - 1;
+	ft->lock_mask = ft->nr_locks - 1;
 	ft->timeout_ns = timeout_ns;
 	ft->end = end;
 	ft->flows = kvcalloc(entries, sizeof(*ft->flows), GFP_KERNEL);
@@ -100,7 +102,12 @@ static void aq_ft_init_entry(struct aq_flow *f, const struct aq_flow_key *key,
 			     void *owner, u64 now_ns)
 {
 	memset(f, 0, sizeof(*f));
-	f->key = *key;
+	if (key->family == AF_INET) {	/* words 0 and 4 (aq_flow_key_eq()) */
+		f->key.w[0] = key->w[0];
+		f->key.w[4] = key->w[4];
+	} else {
+		f->key = *key;
+	}
 	f->owner = owner;
 	f->last_ns = now_ns;
 }

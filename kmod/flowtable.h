@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/cache.h>
 #include <linux/compiler.h>
+#include <linux/err.h>
 #include <linux/errno.h>
 #include <linux/siphash.h>
 #include <linux/socket.h>
@@ -30,34 +31,42 @@
 #define AQ_FT_MAX_LOCKS		1024
 
 /**
- * struct aq_flow_key - what identifies a flow (zero the padding)
- * @saddr: client address (IPv4 in the first 4 bytes).
- * @daddr: backend address.
+ * struct aq_flow_key - what identifies a flow (fill it with aq_flow_key_init())
+ * @addr: IPv6: the client's address, then the backend's. IPv4: word 0
+ *	(w[0]) is (u64)backend << 32 | client, each address as the u32 of its
+ *	four bytes in memory order, and the other 24 bytes zero, which no
+ *	comparison reads: an IPv4 flow is its words 0 and 4
+ *	(aq_flow_key_eq()).
  * @sport: client port, host order.
  * @dport: backend port, host order.
  * @family: AF_INET or AF_INET6.
  * @proto: IPPROTO_TCP or IPPROTO_UDP.
  * @pad: zero.
+ * @w: the same 40 bytes as words.
  */
 struct aq_flow_key {
 	union {
 		struct {
-			u8 saddr[16];
-			u8 daddr[16];
+			u8 addr[32];
 			u16 sport;
 			u16 dport;
 			u8 family;
 			u8 proto;
 			u8 pad[2];
 		};
-		u64 w[5];	/* the same bytes as words, for comparisons */
+		u64 w[5];
 	};
 } __aligned(8);
 
-/* Two keys are the same flow (all 40 bytes, padding included). */
+/*
+ * Two keys are the same flow: words 0 and 4 of IPv4 keys (word 4 holds
+ * the family), all 40 bytes of others.
+ */
 static inline bool aq_flow_key_eq(const struct aq_flow_key *a,
 				  const struct aq_flow_key *b)
 {
+	if (a->family == AF_INET)
+		return !((a->w[0] ^ b->w[0]) | (a->w[4] ^ b->w[4]));
 	return !((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) |
 		 (a->w[2] ^ b->w[2]) | (a->w[3] ^ b->w[3]) |
 		 (a->w[4] ^ b->w[4]));
@@ -180,6 +189,8 @@ struct aq_ft_lock {
  * @nr_buckets: a power of two.
  * @ways: entries per bucket (1 = the paper's one-slot table).
  * @nr_locks: a power of two, at most @nr_buckets.
+ * @bucket_mask: @nr_buckets - 1 (for the packet path).
+ * @lock_mask: @nr_locks - 1.
  * @expire_cursor: next bucket for aq_flowtable_expire(); only its
  *	(single) caller touches it.
  */
@@ -193,6 +204,8 @@ struct aq_flowtable {
 	u32 nr_buckets;
 	u32 ways;
 	u32 nr_locks;
+	u32 bucket_mask;
+	u32 lock_mask;
 	u32 expire_cursor;
 };
 
@@ -230,24 +243,33 @@ void aq_flowtable_destroy(struct aq_flowtable *ft);
 static inline u32 aq_flowtable_hash(const struct aq_flowtable *ft,
 				    const struct aq_flow_key *key)
 {
-	u32 s, d;
+	u64 a = key->w[0];
 
 	if (key->family != AF_INET)
 		return hsiphash(key, offsetof(struct aq_flow_key, family),
 				&ft->key);
-	memcpy(&s, key->saddr, sizeof(s));
-	memcpy(&d, key->daddr, sizeof(d));
-	return hsiphash_3u32(s, d, (u32)key->sport << 16 | key->dport,
-			     &ft->key);
+	return hsiphash_3u32((u32)a, (u32)(a >> 32),
+			     (u32)key->sport << 16 | key->dport, &ft->key);
 }
 
-/* Fill @key from a parsed packet's fields (zeroes the padding). */
+/* Fill @key from a parsed packet's fields (zeroes the unused bytes). */
 static inline void aq_flow_key_init(struct aq_flow_key *key, u8 family,
 				    u8 proto, const u8 *saddr, const u8 *daddr,
 				    u16 sport, u16 dport)
 {
-	memcpy(key->saddr, saddr, sizeof(key->saddr));
-	memcpy(key->daddr, daddr, sizeof(key->daddr));
+	if (family == AF_INET) {
+		u32 s, d;
+
+		memcpy(&s, saddr, sizeof(s));
+		memcpy(&d, daddr, sizeof(d));
+		key->w[0] = (u64)d << 32 | s;
+		key->w[1] = 0;
+		key->w[2] = 0;
+		key->w[3] = 0;
+	} else {
+		memcpy(key->addr, saddr, 16);
+		memcpy(key->addr + 16, daddr, 16);
+	}
 	key->sport = sport;
 	key->dport = dport;
 	key->family = family;
@@ -277,7 +299,7 @@ int aq_flowtable_update(struct aq_flowtable *ft, const struct aq_flow_key *key,
 /* Internals of aq_flowtable_update_inline() (flowtable.c). */
 static inline spinlock_t *aq_ft_lock(const struct aq_flowtable *ft, u32 bucket)
 {
-	return &ft->locks[bucket & (ft->nr_locks - 1)].lock;
+	return &ft->locks[bucket & ft->lock_mask].lock;
 }
 
 static inline bool aq_ft_idle(const struct aq_flowtable *ft,
@@ -286,24 +308,48 @@ static inline bool aq_ft_idle(const struct aq_flowtable *ft,
 	return (s64)(now_ns - f->last_ns) > (s64)ft->timeout_ns;
 }
 
-/* Entry of @key and @owner among ways [base, base + ways), or U32_MAX. */
-static __always_inline u32 aq_ft_find(const struct aq_flowtable *ft, u32 base,
-				      u32 tag, const struct aq_flow_key *key,
-				      const void *owner)
+/*
+ * Entry @f is the flow @key, as aq_flow_key_eq() with the family known:
+ * for an IPv4 key (@v4) words 0 and 4 (an entry with the same word 4 is
+ * an IPv4 flow too), as the hash.
+ */
+static __always_inline bool aq_ft_key_match(const struct aq_flow *f,
+					    const struct aq_flow_key *key,
+					    bool v4)
 {
-	const u32 *tags = ft->tags + base;
-	u32 i;
+	if (v4)
+		return !((f->key.w[0] ^ key->w[0]) | (f->key.w[4] ^ key->w[4]));
+	return !((f->key.w[0] ^ key->w[0]) | (f->key.w[1] ^ key->w[1]) |
+		 (f->key.w[2] ^ key->w[2]) | (f->key.w[3] ^ key->w[3]) |
+		 (f->key.w[4] ^ key->w[4]));
+}
 
-	for (i = 0; i < ft->ways; i++) {
-		const struct aq_flow *f;
+static __always_inline struct aq_flow *
+aq_ft_find_in(const struct aq_flowtable *ft, u32 base, u32 tag,
+	      const struct aq_flow_key *key, const void *owner, bool v4)
+{
+	const u32 *t = ft->tags + base, *end = t + ft->ways;
 
-		if (tags[i] != tag)
+	for (; t != end; t++) {
+		struct aq_flow *f;
+
+		if (*t != tag)
 			continue;
-		f = &ft->flows[base + i];
-		if (f->owner == owner && aq_flow_key_eq(&f->key, key))
-			return base + i;
+		f = &ft->flows[t - ft->tags];
+		if (f->owner == owner && aq_ft_key_match(f, key, v4))
+			return f;
 	}
-	return U32_MAX;
+	return NULL;
+}
+
+/* Entry of @key and @owner among ways [base, base + ways), or NULL. */
+static __always_inline struct aq_flow *
+aq_ft_find(const struct aq_flowtable *ft, u32 base, u32 tag,
+	   const struct aq_flow_key *key, const void *owner)
+{
+	if (likely(key->family == AF_INET))
+		return aq_ft_find_in(ft, base, tag, key, owner, true);
+	return aq_ft_find_in(ft, base, tag, key, owner, false);
 }
 
 /* End entry @idx (end callback with @ctx, then free). Bucket lock held. */
@@ -323,52 +369,84 @@ int aq_ft_restart(struct aq_flowtable *ft, struct aq_flow *f,
 		  aq_flow_fn fn, void *arg);
 
 /*
+ * aq_flowtable_update_inline() in two halves, for a caller that updates
+ * the entry in its own code, where its own values stay in registers
+ * (features.c's packet path). aq_ft_get() returns the live entry of @key,
+ * whose aq_flowtable_hash() is @h (computed by the caller, where it suits
+ * its registers: a call), created if need be (*@is_new), or
+ * ERR_PTR(-ENOENT / -ENOSPC); with the bucket lock *@lockp held in both
+ * cases. On an error the caller releases it; otherwise it updates the
+ * entry as an aq_flow_fn would and passes the verdict to aq_ft_put(),
+ * with the @fn that aq_ft_restart() calls for AQ_FV_RESTART, which
+ * releases it. (One unlock on each path of the caller, as sparse's lock
+ * context checking wants.) The hit of a live flow is handled inline;
+ * misses, restarts and ends out of line.
+ */
+static __always_inline struct aq_flow *
+aq_ft_get(struct aq_flowtable *ft, const struct aq_flow_key *key, u32 h,
+	  void *owner, u64 now_ns, bool create, void *arg, spinlock_t **lockp,
+	  bool *is_new)
+{
+	u32 bucket = h & ft->bucket_mask;
+	u32 tag = h | 1;
+	u32 base = bucket * ft->ways;
+	spinlock_t *lock = aq_ft_lock(ft, bucket);
+	struct aq_flow *f;
+	int r;
+
+	/* The bucket's stripe: its tags and its entries (see aq_ft_lock). */
+	spin_lock_bh(lock);
+	*lockp = lock;
+	*is_new = false;
+	f = aq_ft_find(ft, base, tag, key, owner);
+	if (unlikely(!f || aq_ft_idle(ft, f, now_ns))) {
+		r = aq_ft_miss(ft, base, tag, f ? f - ft->flows : U32_MAX,
+			       key, owner, now_ns, create, arg);
+		if (r < 0)
+			return ERR_PTR(r);
+		f = &ft->flows[r];
+		*is_new = true;
+	}
+	return f;
+}
+
+static __always_inline void aq_ft_put(struct aq_flowtable *ft,
+				      struct aq_flow *f, spinlock_t *lock,
+				      const struct aq_flow_key *key,
+				      void *owner, u64 now_ns, int r,
+				      aq_flow_fn fn, void *arg)
+{
+	if (unlikely(r == AQ_FV_RESTART))
+		r = aq_ft_restart(ft, f, key, owner, now_ns, fn, arg);
+	if ((s64)(now_ns - f->last_ns) > 0)
+		f->last_ns = now_ns;
+	if (unlikely(r & 0x100))
+		aq_ft_finish(ft, f - ft->flows, now_ns, r & 0xff, arg);
+	spin_unlock_bh(lock);
+}
+
+/*
  * aq_flowtable_update() as an inline function: a caller that passes a
- * constant @fn gets it inlined (features.c does for its packet path). The
- * hit of a live flow is handled here; misses, restarts and ends out of
- * line.
+ * constant @fn gets it inlined.
  */
 static __always_inline int
 aq_flowtable_update_inline(struct aq_flowtable *ft,
 			   const struct aq_flow_key *key, void *owner,
 			   u64 now_ns, bool create, aq_flow_fn fn, void *arg)
 {
-	u32 h = aq_flowtable_hash(ft, key);
-	u32 bucket = h & (ft->nr_buckets - 1);
-	u32 tag = h | 1;
-	u32 base = bucket * ft->ways;
-	spinlock_t *lock = aq_ft_lock(ft, bucket);
-	bool is_new = false;
+	spinlock_t *lock;	/* held from aq_ft_get() to aq_ft_put() */
 	struct aq_flow *f;
-	int ret = 0, r;
-	u32 idx;
+	bool is_new;
 
-	/* The bucket's stripe: its tags and its entries (see aq_ft_lock). */
-	spin_lock_bh(lock);
-	idx = aq_ft_find(ft, base, tag, key, owner);
-	if (unlikely(idx == U32_MAX ||
-		     aq_ft_idle(ft, &ft->flows[idx], now_ns))) {
-		r = aq_ft_miss(ft, base, tag, idx, key, owner, now_ns, create,
-			       arg);
-		if (r < 0) {
-			ret = r;
-			goto out;
-		}
-		idx = r;
-		is_new = true;
+	f = aq_ft_get(ft, key, aq_flowtable_hash(ft, key), owner, now_ns,
+		      create, arg, &lock, &is_new);
+	if (IS_ERR(f)) {
+		spin_unlock_bh(lock);
+		return PTR_ERR(f);
 	}
-
-	f = &ft->flows[idx];
-	r = fn(f, is_new, arg);
-	if (unlikely(r == AQ_FV_RESTART))
-		r = aq_ft_restart(ft, f, key, owner, now_ns, fn, arg);
-	if ((s64)(now_ns - f->last_ns) > 0)
-		f->last_ns = now_ns;
-	if (unlikely(r & 0x100))
-		aq_ft_finish(ft, idx, now_ns, r & 0xff, arg);
-out:
-	spin_unlock_bh(lock);
-	return ret;
+	aq_ft_put(ft, f, lock, key, owner, now_ns, fn(f, is_new, arg), fn,
+		  arg);
+	return 0;
 }
 
 /**

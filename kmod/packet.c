@@ -27,7 +27,6 @@
 #define AQ_TCPOPT_TS		8
 #define AQ_TCPOLEN_WSCALE	3
 #define AQ_TCPOLEN_TS		10
-#define AQ_TCP_MAX_WSCALE	14
 
 static inline u16 aq_be16(const u8 *p)
 {

@@ -42,6 +42,9 @@ enum aq_parse_result {
 	AQ_PARSE_OTHER,
 };
 
+/* The largest window scale shift (RFC 7323); a larger option is capped. */
+#define AQ_TCP_MAX_WSCALE	14
+
 /**
  * struct aq_pkt - what the collector needs from one packet
  * @saddr: source address; IPv4 in the first 4 bytes, the rest zero.

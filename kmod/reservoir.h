@@ -49,23 +49,21 @@ static inline u32 aq_rand_next(struct aq_rand *r)
 }
 
 /**
- * aq_rand_slot() - the slot of feature @f in a packet with random @r
+ * aq_rand_slot() - the slot index of a packet's samples
  * @r: one get_random_u64() for the packet.
- * @f: the feature, < AQ_NR_FEATURES.
- * @mask: slots per reservoir - 1, below 2^14.
+ * @mask: slots per reservoir - 1.
  *
- * A packet offers at most one sample to each feature's reservoir except
- * at flow ends (see aq_flow_end(), which draws with aq_rand_next()). Each
- * feature takes the bits of @r from bit 4 * @f on (4 * 12 + 14 <= 64):
- * every reservoir's slot index is uniform and independent from packet to
- * packet, as Algorithm 1 wants. The indexes of different features of one
- * packet are correlated, which biases no reservoir (each is a uniform
- * sample of its own stream), and costs a shift and a mask per sample
- * instead of a generator step.
+ * A packet offers at most one sample to each feature's reservoir except at
+ * flow ends (see aq_flow_end(), which draws with aq_rand_next()), and all
+ * of them go to this slot of their reservoirs: every reservoir's slot index
+ * is uniform and independent from packet to packet, as Algorithm 1 wants.
+ * That the samples of one packet share their index biases no reservoir
+ * (each is a uniform sample of its own stream), and makes a sample's
+ * address the packet's slot pointer plus the feature's reservoir offset.
  */
-static inline u32 aq_rand_slot(u64 r, unsigned int f, u32 mask)
+static inline u32 aq_rand_slot(u64 r, u32 mask)
 {
-	return (u32)(r >> (4 * f)) & mask;
+	return (u32)r & mask;
 }
 
 /* Slot time of now_ns: ms since epoch_ns, modulo 2^32, never 0. */
@@ -91,9 +89,30 @@ static inline u32 aq_sat_s32(s64 v)
 	return (u32)(s32)v;
 }
 
-/* A time difference in ns (negative: 0) as saturated microseconds. */
+/*
+ * floor(d / 1000) by multiplication: ceil(2^40 / 1000) exceeds 2^40 / 1000
+ * by 224 / 1000, so (d * AQ_US_MUL32) >> 40 exceeds d / 1000 by less than
+ * 2^32 * 224 / 2^40 / 1000 < 1 / 1000 for every d < 2^32, too little to
+ * reach the next integer; the product stays below 2^63 and the factor
+ * below 2^31 (an immediate operand). Likewise ceil(2^73 / 1000) for every
+ * d < 2^41, with the high half of a 64 x 64-bit product (608 / 1000 over,
+ * times 2^41 / 2^73).
+ */
+#define AQ_US_MUL32	1099511628ULL
+#define AQ_US_MUL	9444732965739290428ULL
+
+/*
+ * A time difference in ns (negative: 0) as saturated microseconds: below
+ * 2^32 ns (4.3 s) one 64-bit multiply by an immediate, below 2^41 ns (36
+ * minutes, no saturation) one 64 x 64-bit multiply; no test of the sign
+ * or of the result on either.
+ */
 static inline u32 aq_ns_to_us(s64 d_ns)
 {
+	if (likely((u64)d_ns <= U32_MAX))
+		return (u32)(((u64)d_ns * AQ_US_MUL32) >> 40);
+	if (likely((u64)d_ns < (1ULL << 41)))
+		return (u32)mul_u64_u64_shr((u64)d_ns, AQ_US_MUL, 73);
 	if (d_ns <= 0)
 		return 0;
 	return aq_sat_u32(div_u64((u64)d_ns, AQ_NSEC_PER_USEC));

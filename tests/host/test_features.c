@@ -452,6 +452,45 @@ static void test_udp(void)
 	teardown();
 }
 
+/* aq_ns_to_us() against its definition (its fast paths end at 2^32, 2^41). */
+static u32 ns_to_us_ref(s64 d)
+{
+	if (d <= 0)
+		return 0;
+	return d / 1000 > U32_MAX ? U32_MAX : (u32)(d / 1000);
+}
+
+static void test_ns_to_us(void)
+{
+	static const s64 edge[] = {
+		S64_MIN, -1000, -1, 0, 1, 999, 1000, 1001, 1999,
+		U32_MAX - 1000, U32_MAX - 295, U32_MAX - 294, U32_MAX,
+		(s64)U32_MAX + 1, (s64)U32_MAX + 705, (s64)U32_MAX + 706,
+		(1LL << 41) - 1001, (1LL << 41) - 1000, (1LL << 41) - 1,
+		1LL << 41, (1LL << 41) + 1, (s64)U32_MAX * 1000 - 1,
+		(s64)U32_MAX * 1000, (s64)U32_MAX * 1000 + 999,
+		(s64)U32_MAX * 1000 + 1000, 1LL << 42, S64_MAX,
+	};
+	unsigned int i, bad = 0;
+	u64 x = 88172645463325252ULL;
+
+	for (i = 0; i < ARRAY_SIZE(edge); i++)
+		bad += aq_ns_to_us(edge[i]) != ns_to_us_ref(edge[i]);
+	for (i = 0; i < 1000000; i++) {
+		s64 d;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* Uniform in [0, 2^(i % 44)), and a few negative. */
+		d = (s64)(x >> (64 - 1 - i % 44));
+		if (i % 97 == 0)
+			d = -d;
+		bad += aq_ns_to_us(d) != ns_to_us_ref(d);
+	}
+	TAP_EQ(bad, 0, "aq_ns_to_us = floor(d / 1000), 0 if d <= 0, saturated");
+}
+
 static void test_saturation_and_time(void)
 {
 	const unsigned int b = 2;
@@ -473,6 +512,7 @@ static void test_saturation_and_time(void)
 	TAP_EQ(aq_slot_time_ms(EPOCH + 2500000, EPOCH), 2, "2.5 ms -> 2");
 	TAP_EQ(aq_sat_s32(-5000000000LL), (u32)S32_MIN, "negative saturates");
 	TAP_EQ(aq_sat_s32(5000000000LL), (u32)S32_MAX, "positive saturates");
+	test_ns_to_us();
 	aq_stats_vip_inc(&S, AQ_VC_MALFORMED);
 	aq_stats_vip_inc(&S, AQ_VC_MALFORMED);
 	TAP_EQ(aq_stats_vip_counter(&S, AQ_VC_MALFORMED), 2, "vip counter");

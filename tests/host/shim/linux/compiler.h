@@ -7,6 +7,7 @@
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define __aligned(x)	__attribute__((aligned(x)))
 #define __maybe_unused	__attribute__((unused))
+#define noinline	__attribute__((__noinline__))
 #ifndef __always_inline	/* glibc's <sys/cdefs.h> has the same */
 #define __always_inline	inline __attribute__((always_inline))
 #endif

@@ -4,9 +4,11 @@
 #define AQ_SHIM_LINUX_ERR_H
 
 #include <linux/types.h>
+#include <linux/compiler.h>
 
 #define MAX_ERRNO	4095
-#define IS_ERR_VALUE(x)	((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
+/* unlikely() as in the kernel's, which the callers' code layout follows. */
+#define IS_ERR_VALUE(x)	unlikely((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
 
 static inline void *ERR_PTR(long error) { return (void *)error; }
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }

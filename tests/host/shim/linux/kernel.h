@@ -14,6 +14,8 @@
 #define S32_MAX		((s32)(U32_MAX >> 1))
 #define S32_MIN		((s32)(-S32_MAX - 1))
 #define U64_MAX		((u64)~0ULL)
+#define S64_MAX		((s64)(U64_MAX >> 1))
+#define S64_MIN		((s64)(-S64_MAX - 1))
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

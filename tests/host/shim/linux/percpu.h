@@ -4,10 +4,12 @@
  * pointer valid for CPU 0 and CPU n's copy lies a fixed distance further
  * (here AQ_SHIM_PCPU_UNIT bytes per CPU, inside a static arena). The
  * "current CPU" is a thread-local variable that tests set with
- * aq_shim_set_cpu(). As in the kernel, this_cpu_add() is a plain
+ * aq_shim_set_cpu(), which also sets the thread's offset of its copies
+ * (the kernel's this_cpu_off). As in the kernel, this_cpu_add() is a plain
  * read-modify-write of the current CPU's copy (one add to memory on x86,
  * no locked instruction; aligned 64-bit values, so readers on other
- * threads see no torn values): threads that update the same counters
+ * threads see no torn values), here after one load of that offset where
+ * the kernel adds through %gs: threads that update the same counters
  * concurrently must be on different CPUs.
  */
 #ifndef AQ_SHIM_LINUX_PERCPU_H
@@ -22,6 +24,8 @@
 #define AQ_SHIM_PCPU_UNIT	(1UL << 20)
 
 __attribute__((weak)) __thread int aq_shim_cpu;
+/* aq_shim_cpu * AQ_SHIM_PCPU_UNIT: the kernel's this_cpu_off. */
+__attribute__((weak)) __thread unsigned long aq_shim_this_cpu_off;
 __attribute__((weak)) char aq_shim_pcpu_arena[NR_CPUS][AQ_SHIM_PCPU_UNIT]
 	__attribute__((aligned(64)));
 __attribute__((weak)) size_t aq_shim_pcpu_used;
@@ -33,6 +37,7 @@ static inline void aq_shim_set_cpu(int cpu)
 	if (cpu < 0 || cpu >= NR_CPUS)
 		abort();
 	aq_shim_cpu = cpu;
+	aq_shim_this_cpu_off = (unsigned long)cpu * AQ_SHIM_PCPU_UNIT;
 }
 
 static inline void *aq_shim_alloc_percpu(size_t size)
@@ -62,7 +67,8 @@ static inline void free_percpu(void *p)
 #define alloc_percpu(type)	((type *)aq_shim_alloc_percpu(sizeof(type)))
 #define per_cpu_ptr(p, cpu)						\
 	((__typeof__(p))((char *)(p) + (size_t)(cpu) * AQ_SHIM_PCPU_UNIT))
-#define this_cpu_ptr(p)		per_cpu_ptr(p, aq_shim_cpu)
+#define this_cpu_ptr(p)							\
+	((__typeof__(p))((char *)(p) + aq_shim_this_cpu_off))
 #define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < NR_CPUS; (cpu)++)
 
 #define this_cpu_add(pcp, val)	(*this_cpu_ptr(&(pcp)) += (val))

@@ -88,9 +88,20 @@ static inline u64 siphash(const void *data, size_t len,
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/*
+ * Out of line and called with the key's address, as the kernel's exported
+ * functions are by a module (gcc would otherwise inline them or pass the
+ * key in registers).
+ */
+#ifdef __clang__	/* (the fuzzer's compiler has no noclone) */
+#define AQ_SHIM_EXPORTED	__attribute__((__noinline__, __unused__))
+#else
+#define AQ_SHIM_EXPORTED	__attribute__((__noinline__, __noclone__, __unused__))
+#endif
+
 /* 64-bit hsiphash: SipHash-1-3, truncated. */
-static inline u32 hsiphash(const void *data, size_t len,
-			   const hsiphash_key_t *key)
+static AQ_SHIM_EXPORTED u32 hsiphash(const void *data, size_t len,
+				     const hsiphash_key_t *key)
 {
 	const u8 *p = data, *end = p + (len & ~(size_t)7);
 	AQ_SIP_INIT(key->key[0], key->key[1]);
@@ -113,8 +124,8 @@ static inline u32 hsiphash(const void *data, size_t len,
 	return (u32)(v0 ^ v1 ^ v2 ^ v3);
 }
 
-static inline u32 hsiphash_3u32(u32 a, u32 b, u32 c,
-				const hsiphash_key_t *key)
+static AQ_SHIM_EXPORTED u32 hsiphash_3u32(u32 a, u32 b, u32 c,
+					  const hsiphash_key_t *key)
 {
 	AQ_SIP_INIT(key->key[0], key->key[1]);
 	u64 m = (u64)b << 32 | a;
