@@ -52,10 +52,18 @@ done
 # to DST:80; prints the rate.
 measure() {
 	local a b t0 t1 tg
-	ip netns exec "$client" taskset -c 1 trafgen --dev veth0 \
-		--conf "$OBS_TMP/$1.cfg" --cpus 1 -q -C >/dev/null 2>&1 &
+	# In a writable directory: trafgen writes a temporary file next to it
+	# (the VM's root is the host's, read-only).
+	(cd "$OBS_TMP" && exec ip netns exec "$client" taskset -c 1 trafgen \
+		--dev veth0 --conf "$OBS_TMP/$1.cfg" --cpus 1 -q -C \
+		>"$OBS_TMP/trafgen.out" 2>&1) &
 	tg=$!
 	sleep 1
+	if ! kill -0 "$tg" 2>/dev/null; then
+		echo "# trafgen exited: $(tr '\n' ' ' <"$OBS_TMP/trafgen.out" | head -c 400)" >&2
+		echo 0
+		return
+	fi
 	a=$(rx) t0=$(date +%s%N)
 	sleep "$SECS"
 	b=$(rx) t1=$(date +%s%N)
@@ -81,8 +89,8 @@ setup() {
 		sysctl -qw net.netfilter.nf_conntrack_acct=1 \
 			net.netfilter.nf_conntrack_timestamp=1 &&
 		nft add table ip aqbench &&
-		nft add chain ip aqbench fwd '{ type filter hook forward priority 0; }' &&
-		nft add rule ip aqbench fwd ct state new,established counter accept ;;
+		nft add chain ip aqbench forward_ct '{ type filter hook forward priority 0; }' &&
+		nft add rule ip aqbench forward_ct ct state new,established counter accept ;;
 	ipvs)
 		modprobe ip_vs && modprobe ip_vs_sed &&
 		sysctl -qw net.ipv4.vs.sloppy_tcp=1 &&
