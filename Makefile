@@ -11,7 +11,8 @@
 #   make bench           host-native per-packet benchmark -> build/bench/results.md
 #                        and bench.png (minutes);  make bench-short: all of it, < 60 s
 #   make bench-vm        forwarding rate per data path in the VM, as ratios
-#                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius),
+#                        (bench/vm/pps.sh; none, conntrack, IPVS, aquarius; on the
+#                        debug kernel and on stock 6.12),
 #                        and the reader side against an active probe
 #                        (bench/vm/reader.sh)
 #   make stress          stress.sh (5 min) and syn_flood.sh in the VM
@@ -65,11 +66,15 @@ bench:
 bench-short:
 	$(MAKE) -C bench short
 
+# The forwarding rates are measured twice: on the debug test kernel, and on
+# Debian's stock 6.12 (no sanitizers, so its ratios are the ones that
+# speak for a production kernel).
 bench-vm:
-	scripts/install-deps.sh
+	scripts/install-deps.sh --stock-kernels
 	$(MAKE) -C user
 	$(MAKE) -C bench reader
 	tests/vm/run.sh bench/vm/pps.sh bench/vm/reader.sh
+	tests/vm/run.sh --kernel stock-6.12 bench/vm/pps.sh
 
 # The long stress and flood runs (5 minutes of stress; STRESS_SECONDS,
 # FLOOD_FLOWS change them), not part of make check.

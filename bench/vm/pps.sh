@@ -49,12 +49,16 @@ for dst in $BACKEND $AQ_VIP $IPVS_VIP; do
 done
 
 # measure DST: packets per second reaching the sink with trafgen sending
-# to DST:80; prints the rate.
+# to DST:80; prints the rate. trafgen runs under timeout(1), which stops
+# it (SIGINT, then SIGKILL 5 s later) together with any process it forked,
+# so a measurement is bounded even when the sender does not exit on its
+# own.
 measure() {
 	local a b t0 t1 tg
 	# In a writable directory: trafgen writes a temporary file next to it
 	# (the VM's root is the host's, read-only).
-	(cd "$OBS_TMP" && exec ip netns exec "$client" taskset -c 1 trafgen \
+	(cd "$OBS_TMP" && exec timeout -s INT -k 5 $((SECS + 3)) \
+		ip netns exec "$client" taskset -c 1 trafgen \
 		--dev veth0 --conf "$OBS_TMP/$1.cfg" --cpus 1 -q -C \
 		>"$OBS_TMP/trafgen.out" 2>&1) &
 	tg=$!
@@ -67,7 +71,7 @@ measure() {
 	a=$(rx) t0=$(date +%s%N)
 	sleep "$SECS"
 	b=$(rx) t1=$(date +%s%N)
-	kill "$tg"; wait "$tg" 2>/dev/null
+	wait "$tg" 2>/dev/null
 	sleep 0.5
 	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
 }
@@ -125,6 +129,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			ktap_print_msg "$p: setup failed: $(head -c 300 "$OBS_TMP/setup.err")"
 			ok=0; teardown "$p" 2>/dev/null; continue
 		fi
+		ktap_print_msg "round $r: $p: measuring"
 		v=$(measure "$(dst_of "$p")")
 		# The module must have seen the packets (observed or balanced).
 		if [ "$p" = observe ] || [ "$p" = nat ] || [ "$p" = ipip ]; then
