@@ -6,23 +6,26 @@
 #   none       plain forwarding
 #   conntrack  nf_conntrack with acct and timestamp (an nft rule on
 #              forward matches ct state, so every packet is tracked)
-#   ipvs       IPVS NAT, scheduler sed, one real server (sloppy_tcp, so
-#              the mid-stream flows of the generator are scheduled)
+#   ipvs       IPVS NAT, scheduler sed, one real server (sloppy_tcp: a
+#              flow whose entry expired is scheduled again mid-stream)
 #   observe    aquarius observing the backend (all features)
 #   nat        aquarius mode nat, scheduler sed
 #   ipip       aquarius mode ipip (IPIP to the backend)
-# trafgen, pinned to one CPU in the client namespace, sends FLOWS TCP data
-# segments round robin (one per flow, 64 bytes of payload) as fast as it
-# can; the rate is what reaches the sink's device, measured over SECS
-# seconds after a second of warm-up. The sink has no address: it drops
-# what it receives (no replies), so only the router's path differs between
-# the runs. Each data path is measured ROUNDS times, interleaved; the
-# median is reported. Run with `make bench-vm` (the debug kernel: KASAN
-# and lockdep inflate every path; compare the ratios, not the rates).
+# trafgen, pinned to one CPU in the client namespace, sends FLOWS TCP flows
+# (trafgen_cfg.py: each a SYN and SEGMENTS data segments of 64 bytes,
+# interleaved across the flows, the list repeated) as fast as it can, so
+# every data path tracks the flows (conntrack and IPVS entries, aquarius'
+# flow table) rather than only parsing. The rate is what reaches the
+# sink's device, measured over SECS seconds after a second of warm-up. The
+# sink has no address: it drops what it receives (no replies), so only
+# the router's path differs between the runs. Each data path is measured
+# ROUNDS (5) times, interleaved; the median is reported. `make bench-vm`
+# runs it on the debug kernel (KASAN and lockdep inflate every path;
+# compare the ratios, not the rates) and on Debian's stock 6.12.
 . "$(dirname "$0")/../../tests/selftests/lib.sh"
 . "$(dirname "$0")/../../tests/selftests/tools/observe_lib.sh"
 
-FLOWS=${AQ_BENCH_FLOWS:-1000} SECS=${AQ_BENCH_SECS:-4} ROUNDS=${AQ_BENCH_ROUNDS:-3}
+FLOWS=${AQ_BENCH_FLOWS:-500} SEGMENTS=${AQ_BENCH_SEGMENTS:-4} SECS=${AQ_BENCH_SECS:-4} ROUNDS=${AQ_BENCH_ROUNDS:-5}
 BACKEND=10.0.2.2 AQ_VIP=10.0.0.100 IPVS_VIP=10.0.0.101
 PATHS="none conntrack ipvs observe nat ipip"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +47,7 @@ rx() { ip netns exec "$server" cat /sys/class/net/veth0/statistics/rx_packets; }
 smac=$(ip -n "$client" -br link show veth0 | awk '{ print $3 }')
 dmac=$(ip -br link show "$ROUTER_CIF" | awk '{ print $3 }')
 for dst in $BACKEND $AQ_VIP $IPVS_VIP; do
-	"$PY" "$here/trafgen_cfg.py" "$smac" "$dmac" 10.0.1.2 $dst 80 "$FLOWS" \
+	"$PY" "$here/trafgen_cfg.py" "$smac" "$dmac" 10.0.1.2 $dst 80 "$FLOWS" "$SEGMENTS" \
 		>"$OBS_TMP/$dst.cfg"
 done
 
