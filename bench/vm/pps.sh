@@ -31,7 +31,7 @@ PATHS="none conntrack ipvs observe nat ipip"
 here=$(cd "$(dirname "$0")" && pwd)
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 10
 require_cmd "$PY" ip trafgen nft ipvsadm "$AQCTL"
 setup_topology_root || { ktap_test_fail "topology"; ktap_finished; }
 obs_tmpdir || { ktap_test_fail "temporary directory"; ktap_finished; }
@@ -124,7 +124,7 @@ dst_of() {
 	esac
 }
 
-declare -A RATES
+declare -A RATES NFLOW
 ok=1
 for ((r = 1; r <= ROUNDS; r++)); do
 	for p in $PATHS; do
@@ -138,6 +138,14 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		if [ "$p" = observe ] || [ "$p" = nat ] || [ "$p" = ipip ]; then
 			region_read obs --timeout 10
 			ktap_print_msg "$p: module n_packet $B0_N_PACKET, n_flow $B0_N_FLOW"
+			# The fewest flows the module started in any round
+			# ("unread" for good once a read fails).
+			if ! obs_is_num "$B0_N_FLOW"; then
+				NFLOW[$p]=unread
+			elif [ "${NFLOW[$p]:-}" != unread ] &&
+			     { [ -z "${NFLOW[$p]:-}" ] || [ "$B0_N_FLOW" -lt "${NFLOW[$p]}" ]; }; then
+				NFLOW[$p]=$B0_N_FLOW
+			fi
 		fi
 		teardown "$p" >/dev/null 2>&1
 		RATES[$p]+="$v "
@@ -154,6 +162,10 @@ for p in $PATHS; do
 	ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
 	ktap_print_msg "| $p | $m | $ratio |"
 	check_cmp "$p: packets reached the sink" "${m:-0}" ">" 0
+done
+for p in observe nat ipip; do
+	check_cmp "$p: the module started every flow in each round (n_flow)" \
+		"${NFLOW[$p]:-}" ">=" "$FLOWS"
 done
 check_eq "every data path set up" "$ok" 1
 ktap_finished
