@@ -8,6 +8,12 @@
  *   aq_synflood --dev DEV --smac MAC --dmac MAC --dst ADDR --dport PORT
  *               [--start K] [--step P] [--count N] [--seconds S]
  *               [--batch B] [--cpu C]
+ *   aq_synflood --raw --dst ADDR --dport PORT [...]
+ *
+ * --raw sends the same SYNs, from the IP header on, through a raw IP
+ * socket (IPPROTO_RAW: the header as built): locally generated packets of
+ * the namespace it runs in, routed there (output path and POST_ROUTING),
+ * instead of frames arriving from a link.
  *
  * Flow number i (i = K, K + P, K + 2P, ...; N of them, 0 = until SIGINT or
  * SIGTERM or --seconds) has source 100.64.0.0/10 + (i mod 2^22) and
@@ -61,9 +67,9 @@ static void die(const char *what)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: aq_synflood --dev DEV --smac MAC --dmac MAC "
-		"--dst ADDR --dport PORT [--start K] [--step P] [--count N] "
-		"[--seconds S] [--batch B] [--cpu C]\n");
+	fprintf(stderr, "usage: aq_synflood (--dev DEV --smac MAC --dmac MAC | "
+		"--raw) --dst ADDR --dport PORT [--start K] [--step P] "
+		"[--count N] [--seconds S] [--batch B] [--cpu C]\n");
 	exit(2);
 }
 
@@ -174,6 +180,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 't' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static uint8_t frames[MAX_BATCH][FRAME_LEN];
@@ -181,12 +188,14 @@ int main(int argc, char **argv)
 	static struct iovec iov[MAX_BATCH];
 	const char *dev = NULL;
 	uint8_t smac[6], dmac[6], tmpl[FRAME_LEN] = { 0 };
-	int have_smac = 0, have_dmac = 0, cpu = -1, fd, one = 1, o;
+	int have_smac = 0, have_dmac = 0, cpu = -1, fd, one = 1, o, raw = 0;
+	size_t skip;
 	uint64_t start = 0, step = 1, count = 0, sent = 0, i, errors = 0;
 	unsigned int batch = 64, dport = 0, b;
 	double seconds = 0, t0, t1;
 	struct in_addr dst = { 0 };
 	struct sockaddr_ll sll = { 0 };
+	struct sockaddr_in sin = { 0 };
 	struct sigaction sa = { 0 };
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -202,8 +211,15 @@ int main(int argc, char **argv)
 		case 't': seconds = (double)num(optarg); break;
 		case 'b': batch = (unsigned int)num(optarg); break;
 		case 'c': cpu = (int)num(optarg); break;
+		case 'r': raw = 1; break;
 		default: usage();
 		}
+	}
+	if (raw) {
+		dev = "-";
+		have_smac = have_dmac = 1;
+		memset(smac, 0, sizeof(smac));
+		memset(dmac, 0, sizeof(dmac));
 	}
 	if (optind != argc || !dev || !have_smac || !have_dmac || !dst.s_addr ||
 	    !dport || dport > 65535 || !step || !batch || batch > MAX_BATCH)
@@ -221,22 +237,32 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	fd = socket(AF_PACKET, SOCK_RAW, 0);	/* send only: no protocol */
-	if (fd < 0)
-		die("socket(AF_PACKET)");
-	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)))
-		die("PACKET_QDISC_BYPASS");
-	/* Bound with protocol 0: the socket receives nothing. Each frame
-	 * names its device and protocol. */
-	sll.sll_family = AF_PACKET;
-	sll.sll_ifindex = (int)if_nametoindex(dev);
-	if (!sll.sll_ifindex)
-		die(dev);
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
-		die("bind");
-	sll.sll_protocol = htons(ETH_P_IP);
-	sll.sll_halen = 6;
-	memcpy(sll.sll_addr, dmac, 6);
+	if (raw) {
+		fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+		if (fd < 0)
+			die("socket(AF_INET, SOCK_RAW)");
+		sin.sin_family = AF_INET;
+		sin.sin_addr = dst;
+	} else {
+		fd = socket(AF_PACKET, SOCK_RAW, 0);	/* send only */
+		if (fd < 0)
+			die("socket(AF_PACKET)");
+		if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+			       sizeof(one)))
+			die("PACKET_QDISC_BYPASS");
+		/* Bound with protocol 0: the socket receives nothing. Each
+		 * frame names its device and protocol. */
+		sll.sll_family = AF_PACKET;
+		sll.sll_ifindex = (int)if_nametoindex(dev);
+		if (!sll.sll_ifindex)
+			die(dev);
+		if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+			die("bind");
+		sll.sll_protocol = htons(ETH_P_IP);
+		sll.sll_halen = 6;
+		memcpy(sll.sll_addr, dmac, 6);
+	}
+	skip = raw ? 14 : 0;
 
 	/* Ethernet, IPv4 (DF, TTL 64), TCP SYN to dst:dport. */
 	memcpy(tmpl, dmac, 6);
@@ -254,12 +280,17 @@ int main(int argc, char **argv)
 	put16(tmpl + 48, 64240);
 
 	for (b = 0; b < batch; b++) {
-		iov[b].iov_base = frames[b];
-		iov[b].iov_len = FRAME_LEN;
+		iov[b].iov_base = frames[b] + skip;
+		iov[b].iov_len = FRAME_LEN - skip;
 		msgs[b].msg_hdr.msg_iov = &iov[b];
 		msgs[b].msg_hdr.msg_iovlen = 1;
-		msgs[b].msg_hdr.msg_name = &sll;
-		msgs[b].msg_hdr.msg_namelen = sizeof(sll);
+		if (raw) {
+			msgs[b].msg_hdr.msg_name = &sin;
+			msgs[b].msg_hdr.msg_namelen = sizeof(sin);
+		} else {
+			msgs[b].msg_hdr.msg_name = &sll;
+			msgs[b].msg_hdr.msg_namelen = sizeof(sll);
+		}
 	}
 
 	t0 = now_s();

@@ -29,7 +29,8 @@ until the --stop file exists or SIGTERM; after each sample it replaces FILE
 (write and rename) with NAME=VALUE lines for `.` in a shell: the --shell
 counter names (B<col>_<COUNTER>, TOT_<COUNTER>), SLAB, SUNRECLAIM,
 VMALLOCUSED, the maxima seen so far as PEAK_TOT_N_FLOW_ON, PEAK_SLAB,
-PEAK_SUNRECLAIM, PEAK_VMALLOCUSED, and SAMPLES. One process for a whole
+PEAK_SUNRECLAIM, PEAK_VMALLOCUSED, SAMPLES and MONO_MS (CLOCK_MONOTONIC
+of the sample, ms). One process for a whole
 flood: under emulation a process start costs about a second of CPU.
 
 Environment: AQUARIUS_PROC and AQUARIUS_DEV override the two paths.
@@ -520,7 +521,8 @@ def watch(args):
                     f.write("%s=%s\n" % (k, shlex.quote(str(v))))
             for k, v in peaks.items():
                 f.write("PEAK_%s=%d\n" % (k, v))
-            f.write("SAMPLES=%d\n" % samples)
+            f.write("SAMPLES=%d\nMONO_MS=%d\n" % (samples,
+                                                   monotonic_ns() // 1000000))
         os.rename(tmp, args.out)
         if args.stop and os.path.exists(args.stop):
             break
