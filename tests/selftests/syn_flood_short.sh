@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# aq-timeout: 420
+# aq-timeout: 600
 # The make check variant of syn_flood.sh (which see; it stays the long run
 # of make stress): AQ_FLOOD_SHORT_FLOWS (100,000) distinct flows within
 # AQ_FLOOD_SHORT_SECONDS (120 s), no probes, every check of the long run
