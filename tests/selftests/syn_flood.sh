@@ -229,6 +229,10 @@ WATCH=$OBS_TMP/watch WSTOP=$OBS_TMP/watch.stop
 	2>"$OBS_TMP/watch.err" &
 W_PID=$!
 defer "touch '$WSTOP'; kill $W_PID 2>/dev/null; wait $W_PID"
+# The sink's route sends 10.0.2.2 nowhere: the first thing to undo (the
+# cleanups run last registered first), so that a killed run cannot leave
+# it to the tests after it.
+defer "ip link del $SINK"
 for ((i = 0; i < 120; i++)); do [ -e "$WATCH" ] && break; nap 1; done
 [ -e "$WATCH" ] || obs_bail "region.py watch: $(head -c 300 "$OBS_TMP/watch.err")"
 # shellcheck source=/dev/null
