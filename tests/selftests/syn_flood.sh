@@ -105,8 +105,10 @@ fi
 defer "ip link del $SINK"
 sink_tx() { local v; read -r v <"/sys/class/net/$SINK/statistics/tx_packets"; echo "$v"; }
 drop_on() { SINK0=$(sink_tx) && ip route add 10.0.2.2/32 dev $SINK; }
-# A sleep without a process: read with a timeout on a pipe nobody writes.
-exec {NAP_FD}<> <(:)
+# A sleep without a process: read with a timeout on a FIFO nobody writes
+# (a FIFO, not <(...): the VM has no /dev/fd; opened read-write, so the
+# open does not wait for a writer).
+mkfifo "$OBS_TMP/nap" && exec {NAP_FD}<>"$OBS_TMP/nap" || obs_bail "nap FIFO"
 nap() { read -rt "$1" -u "$NAP_FD" _ || :; }
 
 check "insmod (flow_entries $ENTRIES, flow_timeout $TMO)" aq_load \
