@@ -16,7 +16,7 @@
 #  - the module unloaded and loaded again every RELOAD_EVERY seconds
 #    (rmmod retried while a mapping or an open descriptor holds it; no
 #    daemon is started while a reload is pending, as an administrator
-#    stops aquariusd around a reload).
+#    stops aquariusd around a reload, and the mapper pauses longer).
 # Every loop tolerates the module being absent. Afterwards: the module is
 # loaded and configured again; every loop ended cleanly (no aqctl usage
 # error or hang, no bad mapping, every daemon exit 0 on SIGTERM and none
@@ -140,8 +140,8 @@ netlink_loop() {
 }
 
 map_loop() {
-	"$PY" "$OBS_TOOLS/stress_map.py" --stop "$STOP" >"$OBS_TMP/map.json" \
-		2>"$OBS_TMP/map.err"
+	"$PY" "$OBS_TOOLS/stress_map.py" --stop "$STOP" \
+		--slow-file "$RELOAD_PENDING" >"$OBS_TMP/map.json" 2>"$OBS_TMP/map.err"
 	echo "rc=$?" >"$OBS_TMP/map.res"
 }
 
@@ -187,7 +187,8 @@ reload_loop() {
 		done
 		# In use while a region is mapped or the device is open: retry
 		# for up to 30 s. The daemon loop starts no daemon meanwhile
-		# (its running one ends within 10 s); the mapper goes on.
+		# (its running one ends within 10 s); the mapper goes on, with
+		# 500 ms pauses instead of 20 ms, so it still races the unload.
 		touch "$RELOAD_PENDING"
 		t=$((SECONDS + 30))
 		until rmmod aquarius 2>/dev/null; do
