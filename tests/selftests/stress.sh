@@ -14,7 +14,9 @@
 #    checking each header it maps;
 #  - aquariusd started and stopped (SIGTERM) over and over;
 #  - the module unloaded and loaded again every RELOAD_EVERY seconds
-#    (rmmod retried while a mapping or an open descriptor holds it).
+#    (rmmod retried while a mapping or an open descriptor holds it; no
+#    daemon is started while a reload is pending, as an administrator
+#    stops aquariusd around a reload, and the mapper pauses longer).
 # Every loop tolerates the module being absent. Afterwards: the module is
 # loaded and configured again; every loop ended cleanly (no aqctl usage
 # error or hang, no bad mapping, every daemon exit 0 on SIGTERM and none
@@ -47,6 +49,7 @@ setup_topology_root || obs_bail "topology"
 ip -n "$server" addr add 10.0.2.3/24 dev veth0 || obs_bail "second server address"
 obs_tmpdir || obs_bail "temporary directory"
 STOP=$OBS_TMP/stop
+RELOAD_PENDING=$OBS_TMP/reload.pending	# exists while the reload loop wants rmmod
 defer 'touch "$STOP"'
 
 check "insmod" aq_load "${PARAMS[@]}"
@@ -137,14 +140,18 @@ netlink_loop() {
 }
 
 map_loop() {
-	"$PY" "$OBS_TOOLS/stress_map.py" --stop "$STOP" >"$OBS_TMP/map.json" \
-		2>"$OBS_TMP/map.err"
+	"$PY" "$OBS_TOOLS/stress_map.py" --stop "$STOP" \
+		--slow-file "$RELOAD_PENDING" >"$OBS_TMP/map.json" 2>"$OBS_TMP/map.err"
 	echo "rc=$?" >"$OBS_TMP/map.res"
 }
 
 daemon_loop() {
 	local starts=0 clean=0 died=0 bad=0 pid rc
 	while ! stopped; do
+		# No new daemon while a reload waits for the module to be free
+		# (as an administrator stops aquariusd around a reload: a
+		# running daemon holds the device, so rmmod is refused).
+		while [ -e "$RELOAD_PENDING" ] && ! stopped; do sleep 1; done
 		"$AQD" -c "$OBS_TMP/aqd.conf" >"$OBS_TMP/aqd.log" 2>&1 &
 		pid=$!
 		starts=$((starts + 1))
@@ -179,20 +186,26 @@ reload_loop() {
 			sleep 1
 		done
 		# In use while a region is mapped or the device is open: retry
-		# for up to 30 s.
+		# for up to 30 s. The daemon loop starts no daemon meanwhile
+		# (its running one ends within 10 s); the mapper goes on, with
+		# 500 ms pauses instead of 20 ms, so it still races the unload.
+		touch "$RELOAD_PENDING"
 		t=$((SECONDS + 30))
 		until rmmod aquarius 2>/dev/null; do
 			busy=$((busy + 1))
 			[ "$SECONDS" -lt "$t" ] || break
 			sleep 0.05
 		done
-		if aq_loaded; then stuck=$((stuck + 1)); continue; fi
+		if aq_loaded; then
+			stuck=$((stuck + 1)); rm -f "$RELOAD_PENDING"; continue
+		fi
 		sleep 1
 		if aq_load "${PARAMS[@]}" 2>>"$OBS_TMP/reload.err"; then
 			cycles=$((cycles + 1))
 		else
 			loadfail=$((loadfail + 1))
 		fi
+		rm -f "$RELOAD_PENDING"
 	done
 	echo "cycles=$cycles busy=$busy stuck=$stuck loadfail=$loadfail" >"$OBS_TMP/reload.res"
 }

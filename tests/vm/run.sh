@@ -83,6 +83,10 @@ stock-*)
 *) echo "run.sh: unknown kernel $kernel (debug, stock-6.1, stock-6.12, stock-VERSION)" >&2; exit 2 ;;
 esac
 
+# The selftests' compiled helpers (tests/selftests/tools/Makefile: the SYN
+# generator of syn_flood.sh), run by the guest from the shared root.
+make -s -C "$AQ_TOP/tests/selftests/tools" >&2
+
 run=$(mktemp -d "$build/runs/$(date +%Y%m%d-%H%M%S)-XXXX")
 plan=$run/plan
 : >"$plan"

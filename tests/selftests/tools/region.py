@@ -9,6 +9,8 @@ the kernel's export, the header and the C library against each other.
   region.py [--proc P] [--dev D] list
   region.py [--proc P] [--dev D] show VIP [--settle K] [--until EXPR]
             [--timeout S] [--values FEAT,...] [--shell]
+  region.py [--proc P] [--dev D] watch VIP --out FILE [--every S]
+            [--stop FILE]
 
 show prints JSON (or, with --shell, NAME=VALUE lines for `eval`): the header,
 one consistent counter frame (the seqlock protocol of the header), and per
@@ -21,6 +23,16 @@ the non-empty reservoir slots as [time_ms, value] pairs.
 --timeout S    bound on both waits (default 30); on expiry the last state is
                still printed, with UNTIL_MET=0 / SETTLED=0, and the exit
                status is 3
+watch samples the counters every S seconds (default 1) from one mapping,
+with the kernel's Slab, SUnreclaim and VmallocUsed (/proc/meminfo, kB),
+until the --stop file exists or SIGTERM; after each sample it replaces FILE
+(write and rename) with NAME=VALUE lines for `.` in a shell: the --shell
+counter names (B<col>_<COUNTER>, TOT_<COUNTER>), SLAB, SUNRECLAIM,
+VMALLOCUSED, the maxima seen so far as PEAK_TOT_N_FLOW_ON, PEAK_SLAB,
+PEAK_SUNRECLAIM, PEAK_VMALLOCUSED, SAMPLES and MONO_MS (CLOCK_MONOTONIC
+of the sample, ms). One process for a whole
+flood: under emulation a process start costs about a second of CPU.
+
 Environment: AQUARIUS_PROC and AQUARIUS_DEV override the two paths.
 Exit status: 0 ok, 1 error (message on stderr), 3 wait timed out.
 """
@@ -478,6 +490,47 @@ def wait_show(args):
     return 0 if (met and settled) else 3
 
 
+def meminfo(keys):
+    out = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, _, rest = line.partition(":")
+            if k in keys:
+                out[k.upper()] = int(rest.split()[0])
+    return out
+
+
+def watch(args):
+    vips = load_vips(proc_path(args.proc))
+    vip = find_vip(vips, args.vip)
+    m, r = open_region(vip, dev_path(args.dev))
+    peaks = {}
+    samples = 0
+    tmp = args.out + ".tmp"
+    while True:
+        fr = r.frame()
+        _, flat = report(vip, r, fr, set(), counters_only=True)
+        flat.update(meminfo(("Slab", "SUnreclaim", "VmallocUsed")))
+        samples += 1
+        for k in ("TOT_N_FLOW_ON", "SLAB", "SUNRECLAIM", "VMALLOCUSED"):
+            peaks[k] = max(peaks.get(k, flat[k]), flat[k])
+        with open(tmp, "w") as f:
+            for k, v in flat.items():
+                if k.startswith(("B", "TOT_")) and k != "BAD_SLOTS" or \
+                   k in ("SEQ", "SLAB", "SUNRECLAIM", "VMALLOCUSED"):
+                    f.write("%s=%s\n" % (k, shlex.quote(str(v))))
+            for k, v in peaks.items():
+                f.write("PEAK_%s=%d\n" % (k, v))
+            f.write("SAMPLES=%d\nMONO_MS=%d\n" % (samples,
+                                                   monotonic_ns() // 1000000))
+        os.rename(tmp, args.out)
+        if args.stop and os.path.exists(args.stop):
+            break
+        time.sleep(args.every)
+    m.close()
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--proc", help="discovery file (default %s)" % AQ_PROC_PATH)
@@ -493,12 +546,19 @@ def main(argv=None):
     s.add_argument("--values", help="features whose values to print (--shell)")
     s.add_argument("--shell", action="store_true")
     s.add_argument("--pretty", action="store_true")
+    w = sub.add_parser("watch")
+    w.add_argument("vip")
+    w.add_argument("--out", required=True)
+    w.add_argument("--every", type=float, default=1.0)
+    w.add_argument("--stop")
     args = p.parse_args(argv)
     try:
         if args.cmd == "list":
             json.dump(load_vips(proc_path(args.proc)), sys.stdout)
             print()
             return 0
+        if args.cmd == "watch":
+            return watch(args)
         return wait_show(args)
     except (OSError, RegionError, ValueError, SyntaxError, NameError) as e:
         print("region.py: %s" % e, file=sys.stderr)

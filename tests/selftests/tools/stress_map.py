@@ -3,11 +3,15 @@
 """Map and unmap the aquarius regions in a loop (tests/selftests/stress.sh).
 
   stress_map.py --stop FILE [--proc P] [--dev D] [--pause-ms MS]
+                [--slow-file F [--slow-pause-ms MS]]
 
 Until FILE exists: read the discovery file, open the device read-only,
 map each listed VIP's region (PROT_READ, MAP_SHARED, at its offset), check
 the header's magic, version and name and that latest_seq never goes
-backwards while the same mapping is held, unmap, close, pause. The module
+backwards while the same mapping is held, unmap, close, pause (--pause-ms,
+20; --slow-pause-ms, 500, while the file F exists: a reload waits for the
+module to be free, and under TCG a round holds the device most of the
+time, so with short pauses rmmod would rarely find it free). The module
 may be absent or VIPs may go away at any moment (another loop reloads the
 module and changes VIPs): a missing file, ENOENT, ENODEV or ENXIO is
 counted, not an error. A mapping that succeeds but shows a wrong header
@@ -48,7 +52,13 @@ def main():
     p.add_argument("--proc", default="/proc/net/aquarius")
     p.add_argument("--dev", default="/dev/aquarius")
     p.add_argument("--pause-ms", type=float, default=20)
+    p.add_argument("--slow-file")
+    p.add_argument("--slow-pause-ms", type=float, default=500)
     a = p.parse_args()
+
+    def pause():
+        slow = a.slow_file and os.path.exists(a.slow_file)
+        time.sleep((a.slow_pause_ms if slow else a.pause_ms) / 1000)
 
     st = {"rounds": 0, "maps": 0, "unmaps": 0, "bad": 0, "absent": 0,
           "errors": {}, "bad_detail": []}
@@ -67,7 +77,7 @@ def main():
                 st["absent"] += 1
             else:
                 err(e.errno)
-            time.sleep(a.pause_ms / 1000)
+            pause()
             continue
         try:
             for name, off, size in listed:
@@ -96,7 +106,7 @@ def main():
                 st["unmaps"] += 1
         finally:
             os.close(fd)
-        time.sleep(a.pause_ms / 1000)
+        pause()
     json.dump(st, sys.stdout)
     print()
     return 1 if st["bad"] else 0
