@@ -22,17 +22,24 @@
 # ROUNDS (5) times, interleaved; the median is reported. `make bench-vm`
 # runs it on the debug kernel (KASAN and lockdep inflate every path;
 # compare the ratios, not the rates) and on Debian's stock 6.12.
+# AQ_BENCH_PATHS chooses the data paths ("none" is always measured first
+# in each round); AQ_BENCH_PERF=observe,conntrack profiles those paths
+# with perf (cpu-clock, all CPUs) during their last round's measurement
+# and prints the top kernel symbols.
 . "$(dirname "$0")/../../tests/selftests/lib.sh"
 . "$(dirname "$0")/../../tests/selftests/tools/observe_lib.sh"
 
 FLOWS=${AQ_BENCH_FLOWS:-500} SEGMENTS=${AQ_BENCH_SEGMENTS:-4} SECS=${AQ_BENCH_SECS:-4} ROUNDS=${AQ_BENCH_ROUNDS:-5}
 BACKEND=10.0.2.2 AQ_VIP=10.0.0.100 IPVS_VIP=10.0.0.101
-PATHS="none conntrack ipvs observe nat ipip"
+PATHS="none $(echo "${AQ_BENCH_PATHS:-conntrack,ipvs,observe,nat,ipip}" | tr , ' ' | sed 's/\bnone\b//g')"
+PERF_PATHS=$(echo "${AQ_BENCH_PERF:-}" | tr , ' ')
 here=$(cd "$(dirname "$0")" && pwd)
 
 ktap_print_header
-ktap_set_plan 10
+aq_paths=$(for p in observe nat ipip; do [[ " $PATHS " = *" $p "* ]] && echo $p; done)
+ktap_set_plan $(( $(wc -w <<<"$PATHS") + $(wc -w <<<"$aq_paths") + 1 ))
 require_cmd "$PY" ip trafgen nft ipvsadm "$AQCTL"
+[ -z "$PERF_PATHS" ] || require_cmd perf
 setup_topology_root || { ktap_test_fail "topology"; ktap_finished; }
 obs_tmpdir || { ktap_test_fail "temporary directory"; ktap_finished; }
 
@@ -57,7 +64,7 @@ done
 # so a measurement is bounded even when the sender does not exit on its
 # own.
 measure() {
-	local a b t0 t1 tg
+	local a b c0 c1 t0 t1 tg pf=
 	# In a writable directory: trafgen writes a temporary file next to it
 	# (the VM's root is the host's, read-only).
 	(cd "$OBS_TMP" && exec timeout -s INT -k 5 $((SECS + 3)) \
@@ -71,9 +78,20 @@ measure() {
 		echo 0
 		return
 	fi
+	c0=$(grep '^cpu1 ' /proc/stat)
 	a=$(rx) t0=$(date +%s%N)
+	if [ -n "${2:-}" ]; then
+		perf record -q -N -a -e cpu-clock -o "$2" -- sleep "$SECS" >/dev/null 2>&1 &
+		pf=$!
+	fi
 	sleep "$SECS"
 	b=$(rx) t1=$(date +%s%N)
+	c1=$(grep '^cpu1 ' /proc/stat)
+	# The sender's CPU: its busy share and softirq share (ticks).
+	echo "$c0 $c1" | awk '{ for (i = 2; i <= 11; i++) { t += $(i + 11) - $i }
+		idle = $(5 + 11) - $5 + $(6 + 11) - $6; si = $(8 + 11) - $8
+		if (t > 0) printf "# cpu1 busy %.0f%%, softirq %.0f%%, user %.0f%%\n", 100 * (t - idle) / t, 100 * si / t, 100 * ($(2 + 11) - $2) / t }' >&2
+	[ -z "$pf" ] || wait "$pf"
 	wait "$tg" 2>/dev/null
 	sleep 0.5
 	echo $(( (b - a) * 1000000000 / (t1 - t0) ))
@@ -133,7 +151,22 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			ok=0; teardown "$p" 2>/dev/null; continue
 		fi
 		ktap_print_msg "round $r: $p: measuring"
-		v=$(measure "$(dst_of "$p")")
+		pd=
+		[ "$r" -lt "$ROUNDS" ] || [[ " $PERF_PATHS " != *" $p "* ]] || pd="$OBS_TMP/perf.$p.data"
+		v=$(measure "$(dst_of "$p")" "$pd")
+		if [ -n "$pd" ]; then
+			# Before the teardown: the module's symbols are read from
+			# /proc/kallsyms while it is loaded.
+			# The share of each CPU, then the symbols of the
+			# sender's CPU (trafgen on CPU 1; the router's path
+			# runs in its softirq).
+			{ perf report -i "$pd" --stdio --no-children --sort cpu
+			  perf report -i "$pd" --stdio --no-children -C 1 --sort sym
+			} 2>/dev/null | grep -v '^#' | grep . | head -n 40 |
+				while read -r l; do
+				ktap_print_msg "perf $p: $l"
+			done
+		fi
 		# The module must have seen the packets (observed or balanced).
 		if [ "$p" = observe ] || [ "$p" = nat ] || [ "$p" = ipip ]; then
 			region_read obs --timeout 10
@@ -159,7 +192,7 @@ done
 # The fewest flows the module started in any round; a failed read sorts
 # first ("unread") and fails the check.
 fewest() { tr ' ' '\n' <<<"$1" | grep . | sort -n | head -n1; }
-for p in observe nat ipip; do
+for p in $aq_paths; do
 	check_cmp "$p: the module started every flow in each round (n_flow)" \
 		"$(fewest "${NFLOWS[$p]:-}")" ">=" "$FLOWS"
 done

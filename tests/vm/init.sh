@@ -36,7 +36,8 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=none aqout /run/
 out=/run/aqout
 # Where this run's modules were built (tests/selftests/lib.sh uses it).
 export AQ_MOD_DIR=$(sed -n 's/^mod //p' "$out/env")
-# Test settings passed by run.sh (AQ_FUZZ_*, AQ_STORM_*, AQ_STRESS_*, AQ_FLOOD_*: numbers only).
+# Test settings passed by run.sh (AQ_FUZZ_*, AQ_STORM_*, AQ_STRESS_*,
+# AQ_FLOOD_*: numbers; AQ_BENCH_*: lowercase words and numbers, commas).
 for kv in $(sed -n 's/^setenv //p' "$out/env"); do export "$kv"; done
 hostname aqvm
 ip link set lo up

@@ -111,8 +111,10 @@ echo "top $AQ_TOP" >>"$run/env"
 echo "mod $mod" >>"$run/env"
 echo "kernel $kernel" >>"$run/env"
 # Seeds and sizes of the fuzz, storm, stress and flood selftests reach the
-# guest, so that AQ_FUZZ_SEED=S tests/vm/run.sh ... reproduces a run.
-env | grep -E '^AQ_(FUZZ|STORM|STRESS|FLOOD)_[A-Z_]+=[0-9]+$' | sed 's/^/setenv /' >>"$run/env" || true
+# guest, so that AQ_FUZZ_SEED=S tests/vm/run.sh ... reproduces a run; so
+# do the VM benchmark's settings (lists comma-separated, no spaces).
+env | grep -E '^AQ_(FUZZ|STORM|STRESS|FLOOD)_[A-Z_]+=[0-9]+$|^AQ_BENCH_[A-Z_]+=[a-z0-9,]+$' |
+	sed 's/^/setenv /' >>"$run/env" || true
 
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p ro"
 # The shared root does not change during a run: let the guest cache it
