@@ -39,17 +39,20 @@
  * struct aq_pcpu_stats - one CPU's share of a VIP's counters
  * @counters: per backend, enum aq_counter (n_flow_on wraps as s64).
  * @vip_counters: enum aq_vip_counter.
+ * @offered: per backend, the samples this CPU offered, by feature.
  */
 struct aq_pcpu_stats {
 	u64 counters[AQ_MAX_BACKENDS][AQ_NR_COUNTERS];
 	u64 vip_counters[AQ_NR_VIP_COUNTERS];
+	u64 offered[AQ_MAX_BACKENDS][AQ_NR_FEATURES];
 };
 
 /**
  * struct aq_stats - the statistics of one VIP
  * @hdr: the region header (start of the region).
  * @frames: first frame; frame i at frames + i * frame_size.
- * @offered: [AQ_MAX_BACKENDS][AQ_NR_FEATURES] offered counters.
+ * @offered: [AQ_MAX_BACKENDS][AQ_NR_FEATURES] offered counters in the
+ *	region, the sums of the per-CPU ones as of the latest snapshot.
  * @slots: [AQ_MAX_BACKENDS][AQ_NR_FEATURES][nr_slots] reservoir slots.
  * @region_size: bytes of the region.
  * @frame_size: bytes between frames.
@@ -59,7 +62,8 @@ struct aq_pcpu_stats {
  * @features: sampled features collected, AQ_FEATURES_* bits; all after
  *	aq_stats_init(), set before the first packet (not changed later).
  * @epoch_ns: time of slot time 0.
- * @pcpu: per-CPU counters, folded by aq_stats_snapshot().
+ * @pcpu: per-CPU counters and offered counters, folded by
+ *	aq_stats_snapshot().
  * @last_pkt_ns: per backend, time of the last packet (iat_p); 0 = none.
  * @last_flow_ns: per backend, time of the last new flow (iat_f); 0 = none.
  * @snap_lock: serialises snapshots: protects @seq and the frames.
@@ -68,7 +72,7 @@ struct aq_pcpu_stats {
 struct aq_stats {
 	struct aq_region_header *hdr;
 	u8 *frames;
-	atomic64_t *offered;
+	u64 *offered;
 	u64 *slots;
 	u32 region_size;
 	u32 frame_size;
@@ -186,8 +190,9 @@ void aq_flow_end(struct aq_flow *f, u64 now_ns, unsigned int reason,
  * @now_ns: stored as the frame's time.
  * @active: bitmap of active backends (bit i = column i).
  *
- * Writes frame n % AQ_NR_FRAMES with the protocol of the uapi header and
- * publishes n in hdr->latest_seq. Return: n.
+ * Writes the offered counters of the region, then frame n % AQ_NR_FRAMES
+ * with the protocol of the uapi header, and publishes n in
+ * hdr->latest_seq. Return: n.
  */
 u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active);
 
@@ -195,5 +200,8 @@ u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active);
 u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
 		     enum aq_counter c);
 u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c);
+/* Sum of one offered counter over the CPUs, live (for the fold and tests). */
+u64 aq_stats_offered(struct aq_stats *s, unsigned int backend,
+		     enum aq_feature f);
 
 #endif /* AQ_FEATURES_H */

@@ -75,7 +75,8 @@
  * payload-less ACK above (the server's FIN); UDP: payload bytes.
  * Flows that end in state SYN give no fct / byte_f sample.
  *
- * Counters are per CPU, folded into frames by aq_stats_snapshot().
+ * Counters and offered counts are per CPU, folded into the region by
+ * aq_stats_snapshot().
  *
  * Only the sampled features in aq_stats.features (all by default; the
  * module parameter `features`) are offered; the counters are always kept.
@@ -101,7 +102,7 @@
  * struct aq_smp - what a sample needs, computed once per packet
  * @slot: the packet's slot (aq_rand_slot()) in the backend's reservoir of
  *	feature 0; feature f's is @stride * f further.
- * @offered: the backend's offered counters, by feature.
+ * @offered: the backend's per-CPU offered counters, by feature.
  * @slot_time: aq_slot_make(time_ms, 0) of the packet.
  * @stride: slots per reservoir.
  * @features: aq_stats.features.
@@ -113,7 +114,7 @@
  */
 struct aq_smp {
 	u64 *slot;
-	atomic64_t *offered;
+	u64 __percpu *offered;
 	u64 slot_time;
 	size_t stride;
 	u32 features;
@@ -216,7 +217,6 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 	unsigned int b;
 
 	BUILD_BUG_ON(sizeof(struct aq_region_header) > AQ_FRAMES_OFFSET);
-	BUILD_BUG_ON(sizeof(atomic64_t) != sizeof(u64));
 
 	memset(s, 0, sizeof(*s));
 	if (!need || !region || size < need || need > U32_MAX ||
@@ -252,7 +252,7 @@ int aq_stats_init(struct aq_stats *s, void *region, size_t size,
 
 	s->hdr = hdr;
 	s->frames = (u8 *)region + AQ_FRAMES_OFFSET;
-	s->offered = (atomic64_t *)((u8 *)region + AQ_OFFERED_OFFSET);
+	s->offered = (u64 *)((u8 *)region + AQ_OFFERED_OFFSET);
 	s->slots = (u64 *)((u8 *)region + AQ_SLOTS_OFFSET);
 	s->region_size = need;
 	s->frame_size = AQ_FRAME_SIZE;
@@ -294,7 +294,8 @@ static void aq_sample(struct aq_stats *s, unsigned int b, enum aq_feature f,
 	if (!(s->features & (1U << f)))
 		return;
 	aq_reservoir_add(s->slots + (size_t)i * s->nr_slots, s->nr_slots,
-			 &s->offered[i], time_ms, value, aq_rand_next(rand));
+			 &s->pcpu->offered[b][f], time_ms, value,
+			 aq_rand_next(rand));
 }
 
 /* The sample context of backend column @b for a packet. */
@@ -306,7 +307,7 @@ static __always_inline void aq_smp_init(struct aq_smp *sm,
 
 	sm->slot = (u64 *)((u8 *)s->slots + b * s->col_size) +
 		   aq_rand_slot(rnd, stride - 1);
-	sm->offered = s->offered + b * AQ_NR_FEATURES;
+	sm->offered = s->pcpu->offered[b];
 	sm->slot_time = aq_slot_make(time_ms, 0);
 	sm->stride = stride;
 	sm->features = s->features;
@@ -339,7 +340,7 @@ static __always_inline void aq_obs_smp(struct aq_smp *sm,
 static __always_inline void aq_smp_put(const struct aq_smp *sm,
 				       enum aq_feature f, u32 value)
 {
-	atomic64_inc(&sm->offered[f]);
+	this_cpu_inc(sm->offered[f]);
 	WRITE_ONCE(sm->slot[f * sm->stride], sm->slot_time | value);
 }
 
@@ -776,6 +777,17 @@ u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c)
 	return sum;
 }
 
+u64 aq_stats_offered(struct aq_stats *s, unsigned int backend,
+		     enum aq_feature f)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->offered[backend][f]);
+	return sum;
+}
+
 u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
 {
 	struct aq_frame *fr;
@@ -783,6 +795,14 @@ u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
 	u64 n;
 
 	spin_lock_bh(&s->snap_lock);
+	/*
+	 * The offered counters first: a reader that has seen frame n reads
+	 * offered counters at least as new as the fold of snapshot n.
+	 */
+	for (b = 0; b < AQ_MAX_BACKENDS; b++)
+		for (c = 0; c < AQ_NR_FEATURES; c++)
+			WRITE_ONCE(s->offered[b * AQ_NR_FEATURES + c],
+				   aq_stats_offered(s, b, c));
 	n = ++s->seq;
 	fr = (struct aq_frame *)(s->frames +
 				 (size_t)(n % AQ_NR_FRAMES) * s->frame_size);

@@ -4,7 +4,8 @@
  * into the exported region, slot format as in uapi/linux/aquarius.h:
  * every offered sample replaces a uniformly random slot, written with one
  * 64-bit store (time_ms << 32 | value, time_ms >= 1 so a used slot is never
- * 0), and the (backend, feature) offered counter is incremented atomically.
+ * 0), and this CPU's (backend, feature) offered counter is incremented
+ * (folded into the region at each snapshot, as the counters are).
  */
 #ifndef AQ_RESERVOIR_H
 #define AQ_RESERVOIR_H
@@ -14,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/atomic.h>
 #include <linux/math64.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 
 #define AQ_NSEC_PER_USEC	1000U
@@ -127,16 +129,16 @@ static inline u64 aq_slot_make(u32 time_ms, u32 value)
  * aq_reservoir_add() - offer one sample to a reservoir
  * @slots: the reservoir's @nr_slots slots.
  * @nr_slots: a power of two.
- * @offered: the reservoir's offered counter.
+ * @offered: the reservoir's offered counter, per CPU.
  * @time_ms: from aq_slot_time_ms() (>= 1).
  * @value: the value, already saturated to 32 bits.
  * @rnd: a random number; the slot is rnd & (nr_slots - 1).
  */
 static inline void aq_reservoir_add(u64 *slots, u32 nr_slots,
-				    atomic64_t *offered, u32 time_ms,
+				    u64 __percpu *offered, u32 time_ms,
 				    u32 value, u32 rnd)
 {
-	atomic64_inc(offered);
+	this_cpu_inc(*offered);
 	WRITE_ONCE(slots[rnd & (nr_slots - 1)], aq_slot_make(time_ms, value));
 }
 

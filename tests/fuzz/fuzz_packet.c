@@ -204,7 +204,7 @@ static void fz_check_reservoirs(u64 now_ns)
 		for (f = 0; f < AQ_NR_FEATURES; f++) {
 			unsigned int k = b * AQ_NR_FEATURES + f;
 			const u64 *sl = s->slots + (size_t)k * s->nr_slots;
-			u64 offered = atomic64_read(&s->offered[k]);
+			u64 offered = aq_stats_offered(s, b, f);
 			unsigned int used = 0;
 
 			for (i = 0; i < s->nr_slots; i++) {

@@ -57,7 +57,7 @@ static u64 C(unsigned int b, enum aq_counter c)
 
 static u64 OFF(unsigned int b, enum aq_feature f)
 {
-	return atomic64_read(&S.offered[b * AQ_NR_FEATURES + f]);
+	return aq_stats_offered(&S, b, f);
 }
 
 static u64 SLOT(unsigned int b, enum aq_feature f, unsigned int i)
@@ -700,6 +700,11 @@ static void test_multithread(void)
 	       "per-CPU n_packet from 4 CPUs");
 	TAP_EQ(C(4, AQ_C_N_FLOW), 1, "one UDP flow");
 	TAP_EQ(OFF(4, AQ_F_BYTE_P), MT_THREADS * MT_ITERS, "byte_p offered");
+	TAP_EQ(S.offered[4 * AQ_NR_FEATURES + AQ_F_BYTE_P], 0,
+	       "the region's offered counter waits for a snapshot");
+	aq_stats_snapshot(&S, US(999999), 1ULL << 4);
+	TAP_EQ(S.offered[4 * AQ_NR_FEATURES + AQ_F_BYTE_P],
+	       MT_THREADS * MT_ITERS, "a snapshot folds the offered counters");
 	aq_flowtable_flush(FT, &S, US(1000000));
 	TAP_EQ(V(4, AQ_F_BYTE_F), 3 * MT_THREADS * MT_ITERS,
 	       "byte_f: no lost flow update");

@@ -71,7 +71,7 @@ static u64 C(struct aq_kunit_fx *x, unsigned int b, enum aq_counter c)
 
 static u64 OFF(struct aq_kunit_fx *x, unsigned int b, enum aq_feature f)
 {
-	return atomic64_read(&x->s->offered[b * AQ_NR_FEATURES + f]);
+	return aq_stats_offered(x->s, b, f);
 }
 
 static u64 SLOT(struct aq_kunit_fx *x, unsigned int b, enum aq_feature f,

@@ -30,7 +30,7 @@ static u64 st_slot(struct aq_kunit_fx *x, unsigned int b, enum aq_feature f,
 static u64 st_offered(struct aq_kunit_fx *x, unsigned int b,
 		      enum aq_feature f)
 {
-	return atomic64_read(&x->s->offered[b * AQ_NR_FEATURES + f]);
+	return aq_stats_offered(x->s, b, f);
 }
 
 static struct aq_pkt st_pkt(void)
@@ -46,24 +46,37 @@ static struct aq_pkt st_pkt(void)
 	return p;
 }
 
+/* A per-CPU offered counter, summed (the test may move between CPUs). */
+static u64 st_pcpu_sum(u64 __percpu *offered)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(offered, cpu);
+	return sum;
+}
+
 /* Every offered sample replaces slot rnd & (nr_slots - 1). */
 static void reservoir_replacement(struct kunit *test)
 {
 	u64 *slots = kunit_kzalloc(test, 8 * sizeof(u64), GFP_KERNEL);
-	atomic64_t offered = ATOMIC64_INIT(0);
+	u64 __percpu *offered;
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, slots);
+	offered = alloc_percpu(u64);
+	KUNIT_ASSERT_TRUE(test, !!offered);
 	for (i = 0; i < 8; i++) {
-		aq_reservoir_add(slots, 8, &offered, i + 1, 100 + i, i);
+		aq_reservoir_add(slots, 8, offered, i + 1, 100 + i, i);
 		KUNIT_EXPECT_EQ(test, slots[i],
 				((u64)(i + 1) << 32) | (100 + i));
-		KUNIT_EXPECT_EQ(test, atomic64_read(&offered), (s64)i + 1);
+		KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), (u64)i + 1);
 	}
 	/* rnd 11: slot 3; rnd 0xffffffff: slot 7; the rest untouched. */
-	aq_reservoir_add(slots, 8, &offered, 50, 7, 11);
-	aq_reservoir_add(slots, 8, &offered, 51, 8, 0xffffffff);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&offered), 10LL);
+	aq_reservoir_add(slots, 8, offered, 50, 7, 11);
+	aq_reservoir_add(slots, 8, offered, 51, 8, 0xffffffff);
+	KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), 10ULL);
 	for (i = 0; i < 8; i++) {
 		u64 want = ((u64)(i + 1) << 32) | (100 + i);
 
@@ -74,10 +87,11 @@ static void reservoir_replacement(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, slots[i], want, "slot %u", i);
 	}
 	/* One slot: every sample lands in it. */
-	aq_reservoir_add(slots, 1, &offered, 9, 9, 0x12345677);
+	aq_reservoir_add(slots, 1, offered, 9, 9, 0x12345677);
 	KUNIT_EXPECT_EQ(test, slots[0], (9ULL << 32) | 9);
 	KUNIT_EXPECT_EQ(test, slots[1], (2ULL << 32) | 101);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&offered), 11LL);
+	KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), 11ULL);
+	free_percpu(offered);
 }
 
 static void reservoir_slot_encoding(struct kunit *test)
@@ -293,6 +307,10 @@ static void snapshot_percpu_fold(struct kunit *test)
 			ps->vip_counters[c] = (j + 1) * (c + 7);
 		/* n_flow_on of backend 5: +3 on the first, -1 elsewhere. */
 		ps->counters[5][AQ_C_N_FLOW_ON] = j ? (u64)-1 : 3;
+		/* offered (b, f) = (j + 1) * (16 b + f + 1) as well. */
+		for (b = 0; b < AQ_MAX_BACKENDS; b++)
+			for (c = 0; c < AQ_NR_FEATURES; c++)
+				ps->offered[b][c] = st_want(j, b, c);
 		last = cpu;
 		j++;
 	}
@@ -301,6 +319,10 @@ static void snapshot_percpu_fold(struct kunit *test)
 	if (ncpu < 2)
 		kunit_info(test, "only %u possible CPU", ncpu);
 	aq_stats_vip_inc(x->s, AQ_VC_FRAGMENT);
+	/* The region's offered counters are written by the fold only. */
+	for (b = 0; b < AQ_MAX_BACKENDS * AQ_NR_FEATURES; b++)
+		bad += x->s->offered[b] != 0;
+	KUNIT_EXPECT_EQ(test, bad, 0U);
 
 	n = aq_stats_snapshot(x->s, 777, 0x8000000000000005ULL);
 	KUNIT_EXPECT_EQ(test, n, 1ULL);
@@ -317,6 +339,11 @@ static void snapshot_percpu_fold(struct kunit *test)
 			want = st_want(0, b, c) * ncpu * (ncpu + 1) / 2;
 			bad += fr->counters[b][c] != want;
 			bad += aq_stats_counter(x->s, b, c) != want;
+		}
+		for (c = 0; c < AQ_NR_FEATURES; c++) {
+			want = st_want(0, b, c) * ncpu * (ncpu + 1) / 2;
+			bad += x->s->offered[b * AQ_NR_FEATURES + c] != want;
+			bad += aq_stats_offered(x->s, b, c) != want;
 		}
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0U);

@@ -64,7 +64,10 @@
  * Each (backend, feature) pair has a reservoir of `slots` slots (a power of
  * two), filled as in the paper's Algorithm 1: every offered sample replaces
  * a uniformly random slot. offered[b][f] counts the samples offered so far
- * (a rate, when differenced). A slot is one 64-bit word, written with one
+ * (a rate, when differenced), as of the latest snapshot: the data path
+ * counts per CPU and the snapshot timer writes the sums here just before
+ * it writes frame n, so after reading frame n they are at least that new.
+ * The slots themselves are live. A slot is one 64-bit word, written with one
  * store, so it is never seen half-written:
  *
  *	bits 63..32  time: ms since epoch_ns (CLOCK_MONOTONIC), >= 1

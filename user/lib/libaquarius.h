@@ -215,7 +215,8 @@ double aq_decay(uint32_t age_ms);
 
 struct aq_reduction {
 	uint32_t samples;	/* non-empty slots */
-	uint64_t offered;	/* offered[b][f]: samples offered so far */
+	uint64_t offered;	/* offered[b][f]: samples offered so far,
+				 * as of the latest snapshot */
 	double mean, std, p90;
 	double wmean, wp90;
 	double wsum;		/* sum of weights */
