@@ -756,36 +756,32 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 	return col;
 }
 
-u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
-		     enum aq_counter c)
+/* Sum of one per-CPU counter over the CPUs. */
+static u64 aq_pcpu_sum(const u64 __percpu *counter)
 {
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->counters[backend][c]);
+		sum += READ_ONCE(*per_cpu_ptr(counter, cpu));
 	return sum;
+}
+
+u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
+		     enum aq_counter c)
+{
+	return aq_pcpu_sum(&s->pcpu->counters[backend][c]);
 }
 
 u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c)
 {
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->vip_counters[c]);
-	return sum;
+	return aq_pcpu_sum(&s->pcpu->vip_counters[c]);
 }
 
 u64 aq_stats_offered(struct aq_stats *s, unsigned int backend,
 		     enum aq_feature f)
 {
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(s->pcpu, cpu)->offered[backend][f]);
-	return sum;
+	return aq_pcpu_sum(&s->pcpu->offered[backend][f]);
 }
 
 u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active)
