@@ -200,6 +200,8 @@ u64 aq_stats_snapshot(struct aq_stats *s, u64 now_ns, u64 active);
 u64 aq_stats_counter(struct aq_stats *s, unsigned int backend,
 		     enum aq_counter c);
 u64 aq_stats_vip_counter(struct aq_stats *s, enum aq_vip_counter c);
+/* Sum of one per-CPU u64 over the CPUs (the counter sums use it). */
+u64 aq_pcpu_sum(const u64 __percpu *counter);
 /* Sum of one offered counter over the CPUs, live (for the fold and tests). */
 u64 aq_stats_offered(struct aq_stats *s, unsigned int backend,
 		     enum aq_feature f);

@@ -756,8 +756,7 @@ int aq_observe_lb(struct aq_stats *s, struct aq_flowtable *ft,
 	return col;
 }
 
-/* Sum of one per-CPU counter over the CPUs. */
-static u64 aq_pcpu_sum(const u64 __percpu *counter)
+u64 aq_pcpu_sum(const u64 __percpu *counter)
 {
 	u64 sum = 0;
 	int cpu;

@@ -19,7 +19,9 @@
 # sink's device, measured over SECS seconds after a second of warm-up. The
 # sink has no address: it drops what it receives (no replies), so only
 # the router's path differs between the runs. Each data path is measured
-# ROUNDS (5) times, interleaved; the median is reported. `make bench-vm`
+# ROUNDS (5) times, interleaved; pps_summary.py prints the rates by round,
+# the medians and ratios to "none", and observe and nat against their
+# rivals round by round. `make bench-vm`
 # runs it on the debug kernel (KASAN and lockdep inflate every path;
 # compare the ratios, not the rates) and on Debian's stock 6.12.
 # AQ_BENCH_PATHS chooses the data paths ("none" is always measured first
@@ -155,11 +157,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		[ "$r" -lt "$ROUNDS" ] || [[ " $PERF_PATHS " != *" $p "* ]] || pd="$OBS_TMP/perf.$p.data"
 		v=$(measure "$(dst_of "$p")" "$pd")
 		if [ -n "$pd" ]; then
-			# Before the teardown: the module's symbols are read from
-			# /proc/kallsyms while it is loaded.
-			# The share of each CPU, then the symbols of the
-			# sender's CPU (trafgen on CPU 1; the router's path
-			# runs in its softirq).
+			# Before the teardown, while the module's symbols are in
+			# /proc/kallsyms: the share of each CPU, then the symbols
+			# of the sender's CPU (trafgen on CPU 1; the router's
+			# path runs in its softirq).
 			{ perf report -i "$pd" --stdio --no-children --sort cpu
 			  perf report -i "$pd" --stdio --no-children -C 1 --sort sym
 			} 2>/dev/null | grep -v '^#' | grep . | head -n 40 |
@@ -175,18 +176,17 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		fi
 		teardown "$p" >/dev/null 2>&1
 		RATES[$p]+="$v "
+		echo "round $r: $p $v pps" >>"$OBS_TMP/rounds"
 		ktap_print_msg "round $r: $p $v pps"
 	done
 done
 
+# The table: rates by round, medians, ratios to "none" (of the medians
+# and per round), observe and nat against their rivals round by round.
+"$PY" "$here/pps_summary.py" "$OBS_TMP/rounds" | while read -r l; do ktap_print_msg "$l"; done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-base=$(median "${RATES[none]}")
-ktap_print_msg "| data path | packets/s (median of $ROUNDS) | ratio to none |"
-ktap_print_msg "|---|---|---|"
 for p in $PATHS; do
 	m=$(median "${RATES[$p]}")
-	ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
-	ktap_print_msg "| $p | $m | $ratio |"
 	check_cmp "$p: packets reached the sink" "${m:-0}" ">" 0
 done
 # The fewest flows the module started in any round; a failed read sorts

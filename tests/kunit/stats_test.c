@@ -46,17 +46,6 @@ static struct aq_pkt st_pkt(void)
 	return p;
 }
 
-/* A per-CPU offered counter, summed (the test may move between CPUs). */
-static u64 st_pcpu_sum(u64 __percpu *offered)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(offered, cpu);
-	return sum;
-}
-
 /* Every offered sample replaces slot rnd & (nr_slots - 1). */
 static void reservoir_replacement(struct kunit *test)
 {
@@ -71,12 +60,12 @@ static void reservoir_replacement(struct kunit *test)
 		aq_reservoir_add(slots, 8, offered, i + 1, 100 + i, i);
 		KUNIT_EXPECT_EQ(test, slots[i],
 				((u64)(i + 1) << 32) | (100 + i));
-		KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), (u64)i + 1);
+		KUNIT_EXPECT_EQ(test, aq_pcpu_sum(offered), (u64)i + 1);
 	}
 	/* rnd 11: slot 3; rnd 0xffffffff: slot 7; the rest untouched. */
 	aq_reservoir_add(slots, 8, offered, 50, 7, 11);
 	aq_reservoir_add(slots, 8, offered, 51, 8, 0xffffffff);
-	KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), 10ULL);
+	KUNIT_EXPECT_EQ(test, aq_pcpu_sum(offered), 10ULL);
 	for (i = 0; i < 8; i++) {
 		u64 want = ((u64)(i + 1) << 32) | (100 + i);
 
@@ -90,7 +79,7 @@ static void reservoir_replacement(struct kunit *test)
 	aq_reservoir_add(slots, 1, offered, 9, 9, 0x12345677);
 	KUNIT_EXPECT_EQ(test, slots[0], (9ULL << 32) | 9);
 	KUNIT_EXPECT_EQ(test, slots[1], (2ULL << 32) | 101);
-	KUNIT_EXPECT_EQ(test, st_pcpu_sum(offered), 11ULL);
+	KUNIT_EXPECT_EQ(test, aq_pcpu_sum(offered), 11ULL);
 	free_percpu(offered);
 }
 
